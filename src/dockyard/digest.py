@@ -1,0 +1,56 @@
+"""Content digests: ``sha256:<64 hex>`` strings, validated once at the boundary."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import BinaryIO
+
+from .errors import InvalidArgument
+
+_DIGEST_RE = re.compile(r"^sha256:[a-f0-9]{64}$")
+_HEX_RE = re.compile(r"^[a-f0-9]{64}$")
+
+
+def validate(digest: str) -> str:
+    """Return ``digest`` if it is a well-formed sha256 digest, else raise InvalidArgument."""
+    if not _DIGEST_RE.match(digest):
+        raise InvalidArgument(f"invalid digest: {digest!r}")
+    return digest
+
+
+def is_digest(value: str) -> bool:
+    return bool(_DIGEST_RE.match(value))
+
+
+def is_hex(value: str) -> bool:
+    return bool(_HEX_RE.match(value))
+
+
+def hex_of(digest: str) -> str:
+    return validate(digest)[len("sha256:"):]
+
+
+def of_bytes(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def of_file(f: BinaryIO, chunk: int = 1 << 20) -> tuple[str, int]:
+    """Digest and size of everything left to read in ``f``."""
+    h = hashlib.sha256()
+    size = 0
+    while True:
+        buf = f.read(chunk)
+        if not buf:
+            break
+        h.update(buf)
+        size += len(buf)
+    return "sha256:" + h.hexdigest(), size
+
+
+def chain_ids(diff_ids: list[str]) -> list[str]:
+    """OCI ChainIDs: chain[0] = diff[0]; chain[n] = sha256(chain[n-1] + " " + diff[n])."""
+    out: list[str] = []
+    for d in diff_ids:
+        out.append(d if not out else of_bytes(f"{out[-1]} {d}".encode()))
+    return out

@@ -1,0 +1,1 @@
+"""Runtimes run OCI bundles: ``native`` (in Python, the default) and ``oci`` (runc or compatible)."""
