@@ -1,0 +1,1 @@
+"""Images: one lazy protocol spoken by the local store, registries and archives."""

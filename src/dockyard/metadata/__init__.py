@@ -1,0 +1,1 @@
+"""Metadata in SQLite (WAL, transactions): tags, images, layers, containers."""

@@ -1,0 +1,121 @@
+"""The metadata database: ``dockyard.db`` (SQLite in WAL mode).
+
+Every change is one transaction (``with db.tx() as c:``), so a killed process leaves either the old
+or the new state.  Schema changes bump ``SCHEMA_VERSION`` and add statements; nothing else reads the
+tables directly but the engine services.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS images (
+    id TEXT PRIMARY KEY,              -- config digest: the image id
+    manifest_digest TEXT NOT NULL,
+    manifest_media_type TEXT NOT NULL,
+    created TEXT NOT NULL,            -- from the config
+    added TEXT NOT NULL,              -- when it entered this store
+    size INTEGER NOT NULL,            -- unpacked size of all layers
+    parent TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS image_layers (
+    image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    chain_id TEXT NOT NULL,
+    PRIMARY KEY (image_id, idx)
+);
+CREATE INDEX IF NOT EXISTS image_layers_chain ON image_layers(chain_id);
+CREATE TABLE IF NOT EXISTS tags (
+    name TEXT PRIMARY KEY,            -- normalised reference: docker.io/library/busybox:latest
+    image_id TEXT NOT NULL REFERENCES images(id)
+);
+CREATE INDEX IF NOT EXISTS tags_image ON tags(image_id);
+CREATE TABLE IF NOT EXISTS repo_digests (
+    name TEXT NOT NULL,               -- docker.io/library/busybox@sha256:...
+    image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    PRIMARY KEY (name, image_id)
+);
+CREATE TABLE IF NOT EXISTS layers (
+    chain_id TEXT PRIMARY KEY,
+    parent TEXT NOT NULL DEFAULT '',
+    diff_id TEXT NOT NULL,
+    blob_digest TEXT NOT NULL,
+    blob_size INTEGER NOT NULL,
+    media_type TEXT NOT NULL,
+    dir TEXT NOT NULL UNIQUE,         -- directory name under layers/
+    size INTEGER NOT NULL             -- unpacked bytes
+);
+CREATE TABLE IF NOT EXISTS containers (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    image_id TEXT NOT NULL,
+    image_ref TEXT NOT NULL,
+    created TEXT NOT NULL,
+    runtime TEXT NOT NULL,
+    config TEXT NOT NULL,             -- JSON: docker's Config
+    host_config TEXT NOT NULL,        -- JSON: docker's HostConfig
+    labels TEXT NOT NULL DEFAULT '{}',
+    status TEXT NOT NULL,             -- created running paused restarting exited removing dead
+    pid INTEGER NOT NULL DEFAULT 0,
+    pid_start INTEGER NOT NULL DEFAULT 0,
+    monitor_pid INTEGER NOT NULL DEFAULT 0,
+    exit_code INTEGER NOT NULL DEFAULT 0,
+    oom_killed INTEGER NOT NULL DEFAULT 0,
+    error TEXT NOT NULL DEFAULT '',
+    started_at TEXT NOT NULL DEFAULT '',
+    finished_at TEXT NOT NULL DEFAULT '',
+    restart_count INTEGER NOT NULL DEFAULT 0,
+    manual_stop INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+class Database:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        new = not os.path.exists(path)
+        self.conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        self.conn.row_factory = sqlite3.Row
+        c = self.conn
+        c.execute("PRAGMA busy_timeout=30000")
+        if new or c.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            c.execute("PRAGMA journal_mode=WAL")
+        c.execute("PRAGMA synchronous=NORMAL")
+        c.execute("PRAGMA foreign_keys=ON")
+        version = c.execute("PRAGMA user_version").fetchone()[0]
+        if version < SCHEMA_VERSION:
+            with self.tx() as t:
+                for stmt in _SCHEMA.split(";"):
+                    if stmt.strip():
+                        t.execute(stmt)
+                t.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    @contextmanager
+    def tx(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (BEGIN IMMEDIATE: writers queue instead of failing late)."""
+        c = self.conn
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            yield c
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
+        else:
+            c.execute("COMMIT")
+
+    def query(self, sql: str, args: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+        return self.conn.execute(sql, args).fetchall()
+
+    def one(self, sql: str, args: tuple[object, ...] = ()) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = self.conn.execute(sql, args).fetchone()
+        return row
+
+    def close(self) -> None:
+        self.conn.close()
