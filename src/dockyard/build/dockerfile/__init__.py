@@ -1,0 +1,1 @@
+"""The Dockerfile language front end: parse, expand, check."""
