@@ -1,0 +1,265 @@
+"""Layer compression: gzip / zstd / none, auto-detected by magic bytes when reading.
+
+The fastest available implementation is used: ``isal`` (igzip) for gzip when importable, else the
+standard ``gzip`` module (zlib); ``zstandard`` for zstd (zstd is refused without it).
+
+gzip output is deterministic: header mtime 0, no file name, OS byte 255.  Output bytes depend on
+the implementation (isal and zlib compress differently), so a reproducible build must run with the
+same one; the diff_id (uncompressed digest) never depends on it.
+
+Also here: ``HashingReader`` and ``HashingWriter``, pass-through streams that count bytes and take
+their sha256 on the way, so that a layer's digest and diff_id come out of a single pass.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+from typing import Any, BinaryIO, Literal, cast
+
+from ..errors import InvalidArgument, NotImplemented_
+
+Algo = Literal["gzip", "zstd", "none"]
+
+GZIP_MAGIC = b"\x1f\x8b"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+try:  # pragma: no cover - depends on the environment
+    from isal import igzip as _igzip
+
+    _GzipFile: Any = _igzip.GzipFile
+    GZIP_IMPL = "isal"
+except ImportError:  # pragma: no cover
+    _GzipFile = gzip.GzipFile
+    GZIP_IMPL = "zlib"
+
+try:  # pragma: no cover
+    import zstandard as _zstd
+
+    ZSTD_IMPL: str | None = "zstandard"
+except ImportError:  # pragma: no cover
+    _zstd = None  # type: ignore[assignment]
+    ZSTD_IMPL = None
+
+
+def detect(head: bytes) -> Algo:
+    """The compression of a stream that starts with ``head`` (at least 4 bytes when available)."""
+    if head.startswith(GZIP_MAGIC):
+        return "gzip"
+    if head.startswith(ZSTD_MAGIC):
+        return "zstd"
+    return "none"
+
+
+class HashingReader(io.RawIOBase):
+    """Reads from ``raw``, counting the bytes and hashing them (sha256) as they pass."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self._hash = hashlib.sha256()
+        self.size = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = self._raw.read(-1 if size is None else size)
+        if data:
+            self._hash.update(data)
+            self.size += len(data)
+        return data
+
+    def readinto(self, buf: Any) -> int:
+        data = self.read(len(buf))
+        buf[: len(data)] = data
+        return len(data)
+
+    def drain(self, chunk: int = 1 << 20) -> None:
+        """Read (and hash) everything left."""
+        while self.read(chunk):
+            pass
+
+    @property
+    def digest(self) -> str:
+        return "sha256:" + self._hash.hexdigest()
+
+
+class HashingWriter(io.RawIOBase):
+    """Writes to ``raw`` (never closing it), counting and hashing the bytes written."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self._hash = hashlib.sha256()
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        n = len(data)
+        self._raw.write(data)
+        self._hash.update(data)
+        self.size += n
+        return n
+
+    def close(self) -> None:  # keep the underlying stream open
+        super().close()
+
+    @property
+    def digest(self) -> str:
+        return "sha256:" + self._hash.hexdigest()
+
+
+class _PrefixedReader(io.RawIOBase):
+    """Gives back ``head`` (already read for sniffing), then the rest of ``raw``."""
+
+    def __init__(self, head: bytes, raw: BinaryIO) -> None:
+        self._head = head
+        self._raw = raw
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self._head:
+            if size is None or size < 0:
+                data, self._head = self._head + self._raw.read(), b""
+                return data
+            data, self._head = self._head[:size], self._head[size:]
+            return data
+        return self._raw.read(-1 if size is None else size)
+
+    def readinto(self, buf: Any) -> int:
+        data = self.read(len(buf))
+        buf[: len(data)] = data
+        return len(data)
+
+
+class _ErrorMappingReader(io.RawIOBase):
+    """Turns decompressor failures (truncation, corruption) into InvalidArgument."""
+
+    def __init__(self, inner: Any, algo: str) -> None:
+        self._inner = inner
+        self._algo = algo
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        try:
+            return cast(bytes, self._inner.read(-1 if size is None else size))
+        except (EOFError, OSError, ValueError) as err:
+            raise InvalidArgument(f"invalid {self._algo} stream: {err}") from err
+        except Exception as err:  # zstandard.ZstdError and isal errors have their own classes
+            raise InvalidArgument(f"invalid {self._algo} stream: {err}") from err
+
+    def readinto(self, buf: Any) -> int:
+        data = self.read(len(buf))
+        buf[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._inner.close()
+        super().close()
+
+
+def _read_head(stream: BinaryIO, n: int = 4) -> bytes:
+    head = b""
+    while len(head) < n:
+        chunk = stream.read(n - len(head))
+        if not chunk:
+            break
+        head += chunk
+    return head
+
+
+def open_decompressed_reader(stream: BinaryIO, algo: Algo | Literal["auto"] = "auto") -> BinaryIO:
+    """A reader of the uncompressed bytes of ``stream`` (gzip, zstd or plain; auto by magic).
+
+    Truncated or corrupt compressed data raises ``InvalidArgument`` when it is read.  Closing the
+    reader does not close ``stream``.
+    """
+    head = _read_head(stream)
+    if algo == "auto":
+        algo = detect(head)
+    src = _PrefixedReader(head, stream)
+    if algo == "none":
+        return cast(BinaryIO, src)
+    if algo == "gzip":
+        return cast(BinaryIO, _ErrorMappingReader(_GzipFile(fileobj=src, mode="rb"), "gzip"))
+    if algo == "zstd":
+        if _zstd is None:
+            raise NotImplemented_("zstd layers need the 'zstandard' package")
+        dctx = _zstd.ZstdDecompressor()
+        reader = dctx.stream_reader(cast(BinaryIO, src), read_across_frames=True, closefd=False)
+        return cast(BinaryIO, _ErrorMappingReader(reader, "zstd"))
+    raise InvalidArgument(f"unknown compression: {algo!r}")
+
+
+class _GzipWriter(io.RawIOBase):
+    def __init__(self, out: BinaryIO, level: int | None) -> None:
+        kwargs: dict[str, Any] = {"fileobj": out, "mode": "wb", "mtime": 0, "filename": ""}
+        if level is not None:
+            kwargs["compresslevel"] = level
+        elif GZIP_IMPL == "zlib":
+            kwargs["compresslevel"] = 6  # gzip module defaults to 9: slow for little gain
+        self._gz = _GzipFile(**kwargs)
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        return cast(int, self._gz.write(data))
+
+    def close(self) -> None:
+        if not self.closed:
+            self._gz.close()  # writes the trailer; does not close the fileobj
+        super().close()
+
+
+class _ZstdWriter(io.RawIOBase):
+    def __init__(self, out: BinaryIO, level: int | None) -> None:
+        assert _zstd is not None
+        cctx = _zstd.ZstdCompressor(level=3 if level is None else level)
+        self._w = cctx.stream_writer(out, closefd=False)
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self._w.write(data)
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._w.close()  # type: ignore[no-untyped-call]  # ends the frame, keeps ``out`` open
+        super().close()
+
+
+class _PlainWriter(io.RawIOBase):
+    def __init__(self, out: BinaryIO) -> None:
+        self._out = out
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self._out.write(data)
+        return len(data)
+
+
+def open_compressed_writer(out: BinaryIO, algo: Algo = "gzip", level: int | None = None) -> BinaryIO:
+    """A writer that compresses into ``out``; ``close()`` it to finish the stream (``out`` stays open).
+
+    ``level``: gzip 0-3 with isal (default 2) or 1-9 with zlib (default 6); zstd 1-22 (default 3).
+    """
+    if algo == "gzip":
+        return cast(BinaryIO, _GzipWriter(out, level))
+    if algo == "zstd":
+        if _zstd is None:
+            raise NotImplemented_("zstd compression needs the 'zstandard' package")
+        return cast(BinaryIO, _ZstdWriter(out, level))
+    if algo == "none":
+        return cast(BinaryIO, _PlainWriter(out))
+    raise InvalidArgument(f"unknown compression: {algo!r}")
