@@ -164,6 +164,64 @@ class _ErrorMappingReader(io.RawIOBase):
         super().close()
 
 
+class _ZstdReader(io.RawIOBase):
+    """Decompresses concatenated zstd frames; a frame cut short raises (the library's own
+    stream_reader silently returns EOF on a truncated frame)."""
+
+    def __init__(self, src: io.RawIOBase) -> None:
+        assert _zstd is not None
+        self._src = src
+        self._dctx = _zstd.ZstdDecompressor()
+        self._dobj: Any = None
+        self._buf = bytearray()
+        self._eof = False
+        self._pending = b""
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def _fill(self) -> None:
+        # Feed at most 4 KiB of compressed input at a time: zstd can expand a block ~40,000-fold,
+        # so this bounds the memory a hostile stream can make one call allocate (~170 MB).
+        if self._pos >= len(self._pending):
+            self._pending = self._src.read(1 << 18) or b""
+            self._pos = 0
+            if not self._pending:
+                if self._dobj is not None:
+                    raise InvalidArgument("truncated zstd stream")
+                self._eof = True
+                return
+        data = self._pending[self._pos: self._pos + 4096]
+        self._pos += len(data)
+        while data:
+            if self._dobj is None:
+                self._dobj = self._dctx.decompressobj()
+            self._buf += self._dobj.decompress(data)
+            if self._dobj.eof:
+                data = self._dobj.unused_data
+                self._dobj = None
+            else:
+                data = b""
+
+    def read(self, size: int | None = -1) -> bytes:
+        want = -1 if size is None else size
+        while not self._eof and (want < 0 or len(self._buf) < want):
+            self._fill()
+        if want < 0 or want >= len(self._buf):
+            out = bytes(self._buf)
+            self._buf.clear()
+        else:
+            out = bytes(self._buf[:want])
+            del self._buf[:want]
+        return out
+
+    def readinto(self, buf: Any) -> int:
+        data = self.read(len(buf))
+        buf[: len(data)] = data
+        return len(data)
+
+
 def _read_head(stream: BinaryIO, n: int = 4) -> bytes:
     head = b""
     while len(head) < n:
@@ -191,9 +249,7 @@ def open_decompressed_reader(stream: BinaryIO, algo: Algo | Literal["auto"] = "a
     if algo == "zstd":
         if _zstd is None:
             raise NotImplemented_("zstd layers need the 'zstandard' package")
-        dctx = _zstd.ZstdDecompressor()
-        reader = dctx.stream_reader(cast(BinaryIO, src), read_across_frames=True, closefd=False)
-        return cast(BinaryIO, _ErrorMappingReader(reader, "zstd"))
+        return cast(BinaryIO, _ErrorMappingReader(_ZstdReader(src), "zstd"))
     raise InvalidArgument(f"unknown compression: {algo!r}")
 
 
