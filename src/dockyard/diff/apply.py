@@ -91,7 +91,10 @@ def _copy_data(tf: tarfile.TarFile, m: tarfile.TarInfo, fd: int) -> int:
 def _set_xattrs(target: int | str, xattrs: dict[str, bytes], *, tolerant: bool) -> None:
     for name, value in xattrs.items():
         try:
-            os.setxattr(target, name, value, follow_symlinks=False)
+            if isinstance(target, int):
+                os.setxattr(target, name, value)
+            else:
+                os.setxattr(target, name, value, follow_symlinks=False)
         except OSError as err:
             if not tolerant:
                 raise FailedPrecondition(f"cannot set xattr {name} on {target}: {err}") from err

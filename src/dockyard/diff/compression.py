@@ -253,8 +253,48 @@ def open_decompressed_reader(stream: BinaryIO, algo: Algo | Literal["auto"] = "a
     raise InvalidArgument(f"unknown compression: {algo!r}")
 
 
-class _GzipWriter(io.RawIOBase):
+class _BlockWriter(io.RawIOBase):
+    """Feeds the compressor fixed-size blocks, so the output depends only on the data and not on
+    how the caller split its writes (isal's deflate output does depend on it)."""
+
+    BLOCK = 1 << 17
+
+    def __init__(self) -> None:
+        self._pending = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def _feed(self, data: bytes | memoryview) -> None:
+        raise NotImplementedError
+
+    def _end(self) -> None:
+        raise NotImplementedError
+
+    def write(self, data: Any) -> int:
+        n = len(data)
+        self._pending += data
+        if len(self._pending) >= self.BLOCK:
+            whole = len(self._pending) - len(self._pending) % self.BLOCK
+            view = memoryview(self._pending)
+            for i in range(0, whole, self.BLOCK):
+                self._feed(view[i:i + self.BLOCK])
+            view.release()
+            del self._pending[:whole]
+        return n
+
+    def close(self) -> None:
+        if not self.closed:
+            if self._pending:
+                self._feed(bytes(self._pending))
+                self._pending.clear()
+            self._end()
+        super().close()
+
+
+class _GzipWriter(_BlockWriter):
     def __init__(self, out: BinaryIO, level: int | None) -> None:
+        super().__init__()
         kwargs: dict[str, Any] = {"fileobj": out, "mode": "wb", "mtime": 0, "filename": ""}
         if level is not None:
             kwargs["compresslevel"] = level
@@ -262,35 +302,25 @@ class _GzipWriter(io.RawIOBase):
             kwargs["compresslevel"] = 6  # gzip module defaults to 9: slow for little gain
         self._gz = _GzipFile(**kwargs)
 
-    def writable(self) -> bool:
-        return True
+    def _feed(self, data: bytes | memoryview) -> None:
+        self._gz.write(data)
 
-    def write(self, data: Any) -> int:
-        return cast(int, self._gz.write(data))
-
-    def close(self) -> None:
-        if not self.closed:
-            self._gz.close()  # writes the trailer; does not close the fileobj
-        super().close()
+    def _end(self) -> None:
+        self._gz.close()  # writes the trailer; does not close the fileobj
 
 
-class _ZstdWriter(io.RawIOBase):
+class _ZstdWriter(_BlockWriter):
     def __init__(self, out: BinaryIO, level: int | None) -> None:
+        super().__init__()
         assert _zstd is not None
         cctx = _zstd.ZstdCompressor(level=3 if level is None else level)
         self._w = cctx.stream_writer(out, closefd=False)
 
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: Any) -> int:
+    def _feed(self, data: bytes | memoryview) -> None:
         self._w.write(data)
-        return len(data)
 
-    def close(self) -> None:
-        if not self.closed:
-            self._w.close()  # type: ignore[no-untyped-call]  # ends the frame, keeps ``out`` open
-        super().close()
+    def _end(self) -> None:
+        self._w.close()  # type: ignore[no-untyped-call]  # ends the frame, keeps ``out`` open
 
 
 class _PlainWriter(io.RawIOBase):
