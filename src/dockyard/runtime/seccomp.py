@@ -1,0 +1,148 @@
+"""Seccomp: Docker's documented default deny-list as an OCI ``linux.seccomp`` object, and a loader
+that installs such an object in the current process through libseccomp (ctypes).
+
+The policy allows everything except the syscalls Docker's documentation lists as blocked by default;
+those fail with EPERM.  As in Docker's profile, a syscall group is allowed again when the container
+holds the capability that the kernel would check for it anyway (e.g. ``ptrace`` with CAP_SYS_PTRACE).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+from collections.abc import Iterable
+from functools import cache
+from typing import Any
+
+EPERM = 1
+
+# syscalls blocked unless the container has the capability (None: always blocked)
+_GATED: tuple[tuple[str | None, tuple[str, ...]], ...] = (
+    (None, ("add_key", "keyctl", "request_key", "create_module", "get_kernel_syms", "query_module",
+            "nfsservctl", "uselib", "ustat", "sysfs", "_sysctl", "vm86", "vm86old", "userfaultfd",
+            "kexec_file_load", "kexec_load")),
+    ("CAP_SYS_ADMIN", ("mount", "umount", "umount2", "unshare", "setns", "pivot_root", "quotactl",
+                       "lookup_dcookie", "fanotify_init", "name_to_handle_at", "open_tree",
+                       "move_mount", "fsopen", "fsconfig", "fsmount", "fspick")),
+    ("CAP_SYS_ADMIN|CAP_BPF", ("bpf",)),
+    ("CAP_SYS_ADMIN|CAP_PERFMON", ("perf_event_open",)),
+    ("CAP_SYS_PTRACE", ("ptrace", "process_vm_readv", "process_vm_writev", "kcmp")),
+    ("CAP_SYS_TIME", ("settimeofday", "stime", "clock_settime", "clock_adjtime", "adjtimex")),
+    ("CAP_SYS_MODULE", ("init_module", "finit_module", "delete_module")),
+    ("CAP_SYS_BOOT", ("reboot",)),
+    ("CAP_SYS_PACCT", ("acct",)),
+    ("CAP_SYS_RAWIO", ("iopl", "ioperm")),
+    ("CAP_SYS_NICE", ("get_mempolicy", "set_mempolicy", "mbind", "move_pages")),
+    ("CAP_DAC_READ_SEARCH", ("open_by_handle_at",)),
+    ("CAP_SYSLOG", ("syslog",)),
+    ("CAP_SYS_ADMIN", ("swapon", "swapoff")),
+)
+
+_ARCHES = ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32", "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"]
+
+
+def blocked_syscalls(capabilities: Iterable[str]) -> list[str]:
+    """The syscalls the default profile blocks for a container holding ``capabilities``."""
+    caps = set(capabilities)
+    out: list[str] = []
+    for gate, names in _GATED:
+        if gate is not None and any(c in caps for c in gate.split("|")):
+            continue
+        out.extend(n for n in names if n not in out)
+    return out
+
+
+def default_profile(capabilities: Iterable[str]) -> dict[str, Any]:
+    """An OCI ``linux.seccomp`` object: allow by default, EPERM for the blocked syscalls."""
+    return {
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "architectures": list(_ARCHES),
+        "syscalls": [{"names": blocked_syscalls(capabilities), "action": "SCMP_ACT_ERRNO",
+                      "errnoRet": EPERM}],
+    }
+
+
+# --- loading (libseccomp via ctypes) -------------------------------------------------------------
+
+_SCMP_ACT_KILL_PROCESS = 0x80000000
+_SCMP_ACT_KILL = 0x00000000
+_SCMP_ACT_TRAP = 0x00030000
+_SCMP_ACT_ALLOW = 0x7FFF0000
+_SCMP_ACT_LOG = 0x7FFC0000
+
+
+def _action(name: str, errno_ret: int | None) -> int:
+    if name == "SCMP_ACT_ALLOW":
+        return _SCMP_ACT_ALLOW
+    if name == "SCMP_ACT_ERRNO":
+        return 0x00050000 | ((EPERM if errno_ret is None else errno_ret) & 0xFFFF)
+    if name == "SCMP_ACT_KILL":
+        return _SCMP_ACT_KILL
+    if name == "SCMP_ACT_KILL_PROCESS":
+        return _SCMP_ACT_KILL_PROCESS
+    if name == "SCMP_ACT_TRAP":
+        return _SCMP_ACT_TRAP
+    if name == "SCMP_ACT_LOG":
+        return _SCMP_ACT_LOG
+    raise ValueError(f"unsupported seccomp action {name}")
+
+
+@cache
+def _lib() -> ctypes.CDLL:
+    try:
+        lib = ctypes.CDLL("libseccomp.so.2", use_errno=True)
+    except OSError as err:
+        raise OSError(2, f"seccomp: cannot load libseccomp.so.2: {err}") from err
+    lib.seccomp_init.restype = ctypes.c_void_p
+    lib.seccomp_init.argtypes = [ctypes.c_uint32]
+    lib.seccomp_rule_add.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int, ctypes.c_uint]
+    lib.seccomp_syscall_resolve_name.argtypes = [ctypes.c_char_p]
+    lib.seccomp_arch_resolve_name.argtypes = [ctypes.c_char_p]
+    lib.seccomp_arch_resolve_name.restype = ctypes.c_uint32
+    lib.seccomp_arch_add.argtypes = [ctypes.c_void_p, ctypes.c_uint32]
+    lib.seccomp_load.argtypes = [ctypes.c_void_p]
+    lib.seccomp_release.argtypes = [ctypes.c_void_p]
+    return lib
+
+
+class Filter:
+    """A compiled filter: build it while libseccomp is reachable (before pivot_root), load later."""
+
+    def __init__(self, profile: dict[str, Any]) -> None:
+        lib = _lib()
+        ctx = lib.seccomp_init(_action(profile.get("defaultAction", "SCMP_ACT_ALLOW"),
+                                       profile.get("defaultErrnoRet")))
+        if not ctx:
+            raise OSError(22, "seccomp_init failed")
+        self._ctx: int | None = ctx
+        for arch in profile.get("architectures") or []:
+            token = lib.seccomp_arch_resolve_name(arch.removeprefix("SCMP_ARCH_").lower().encode())
+            if token:
+                lib.seccomp_arch_add(ctx, token)  # EEXIST for the native arch: fine
+        for rule in profile.get("syscalls") or []:
+            if rule.get("args"):
+                continue  # argument filters are not supported by this loader
+            act = _action(rule["action"], rule.get("errnoRet"))
+            for name in rule.get("names") or []:
+                nr = lib.seccomp_syscall_resolve_name(name.encode())
+                if nr == -1:  # __NR_SCMP_ERROR: unknown here
+                    continue
+                lib.seccomp_rule_add(ctx, act, nr, 0)  # failures (pseudo syscalls) are skipped
+
+    def load(self) -> None:
+        """Install the filter in this process (after no_new_privs or with CAP_SYS_ADMIN)."""
+        if self._ctx is None:
+            raise OSError(22, "seccomp filter already released")
+        lib = _lib()
+        try:
+            rc = lib.seccomp_load(self._ctx)
+            if rc < 0:
+                raise OSError(-rc, f"seccomp_load failed: {os.strerror(-rc)}")
+        finally:
+            lib.seccomp_release(self._ctx)
+            self._ctx = None
+
+
+def load(profile: dict[str, Any]) -> None:
+    """Compile and install ``profile`` (an OCI seccomp object; argument filters are skipped)."""
+    Filter(profile).load()
