@@ -10,6 +10,8 @@ from typing import Literal
 
 from dockyard.errors import InvalidArgument
 
+from ._suggest import with_suggestion
+
 FlagKind = Literal["bool", "string", "strings"]
 FlagValue = bool | str | tuple[str, ...]
 
@@ -26,7 +28,9 @@ def parse_flags(words: tuple[str, ...], spec: Mapping[str, FlagKind]) -> dict[st
         name = flag_name[2:]
         kind = spec.get(name)
         if kind is None:
-            raise InvalidArgument(f"unknown flag: {flag_name}")
+            raise InvalidArgument(
+                with_suggestion(f"unknown flag: {flag_name}", name, spec, case_sensitive=True)
+            )
         if name in out and kind != "strings":
             raise InvalidArgument(f"duplicate flag specified: {flag_name}")
         if kind == "bool":

@@ -20,6 +20,7 @@ from typing import ClassVar
 from dockyard.errors import DockerfileSyntaxError, InvalidArgument
 
 from ._flags import FlagKind, FlagValue, Mount, parse_duration, parse_flags, parse_mount
+from ._suggest import with_suggestion
 from .parser import Directives, Heredoc, Node, parse, parse_heredoc_word
 
 __all__ = [
@@ -302,6 +303,9 @@ class Dockerfile:
 
 # --- per-instruction parsers -------------------------------------------------------------------
 
+INSTRUCTION_NAMES = ("ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK",
+                     "LABEL", "MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME",
+                     "WORKDIR")
 _STAGE_NAME = re.compile(r"^[a-z][a-z0-9-_.]*$")
 
 
@@ -596,7 +600,10 @@ def _dispatch(node: Node) -> Instruction:  # noqa: C901 - a flat dispatch table
         return User(*c, user=value)
     if cmd == "stopsignal":
         return StopSignal(*c, signal=_one(node, "STOPSIGNAL"))
-    raise InvalidArgument(f"unknown instruction: {node.keyword}")
+    raise InvalidArgument(
+        with_suggestion(f"unknown instruction: {node.keyword}", node.keyword, INSTRUCTION_NAMES,
+                        case_sensitive=False)
+    )
 
 
 def build_dockerfile(nodes: tuple[Node, ...], directives: Directives,

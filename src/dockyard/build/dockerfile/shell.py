@@ -423,4 +423,7 @@ class Expander:
 
     def expand_heredoc(self, content: str, env: Mapping[str, str]) -> str:
         """Heredoc bodies of COPY/ADD with an unquoted delimiter: ``$`` expanded, quotes kept."""
-        return ShellLex("\\", skip_process_quotes=True).process_word(content, env)
+        return self.expand_heredoc_with_matches(content, env).result
+
+    def expand_heredoc_with_matches(self, content: str, env: Mapping[str, str]) -> WordResult:
+        return ShellLex("\\", skip_process_quotes=True).process(content, env)
