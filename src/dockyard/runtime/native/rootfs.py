@@ -121,8 +121,10 @@ def _mount_cgroup(ctx: InitContext, dest: str, opts: mountopts.MountOptions) -> 
     if v2_only:
         linux.mount("cgroup2", dest, "cgroup2", opts.flags)
         return
-    linux.mount("tmpfs", dest, "tmpfs", base, "mode=755")
+    linux.mount("tmpfs", dest, "tmpfs", base, "mode=755")  # stays rw, as with runc
     for hc in ctx.host_cgroups:
+        if hc.fstype == "cgroup2":  # hybrid host: runc shows only the v1 hierarchies
+            continue
         name = os.path.relpath(hc.mountpoint, "/sys/fs/cgroup")
         target = os.path.join(dest, name)
         os.makedirs(target, exist_ok=True)
@@ -133,8 +135,6 @@ def _mount_cgroup(ctx: InitContext, dest: str, opts: mountopts.MountOptions) -> 
                 link = os.path.join(dest, alias)
                 if not os.path.lexists(link):
                     os.symlink(name, link)
-    if ro:
-        linux.mount(None, dest, None, linux.MS_REMOUNT | linux.MS_RDONLY | base)
 
 
 def mount_spec_mounts(ctx: InitContext) -> None:
