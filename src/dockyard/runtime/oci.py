@@ -72,8 +72,8 @@ def _await_console(listener: socket.socket, pid: int) -> int | None:
     """The pty master runc sends on the console socket, or None when ``pid`` exits first."""
     pidfd = os.pidfd_open(pid)
     try:
-        ready, _, _ = select.select([listener, pidfd], [], [])
-        if listener not in ready:
+        ready, _, _ = select.select([listener.fileno(), pidfd], [], [])
+        if listener.fileno() not in ready:
             return None
         conn, _ = listener.accept()
         with conn:
