@@ -1,0 +1,144 @@
+"""Links through rtnetlink (pyroute2): bridges on the host, veth pairs into container namespaces.
+
+Every function opens its own netlink socket and closes it, raises ``NetworkSetupError`` with the
+kernel's reason, and is idempotent where its name says ensure/delete.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from pyroute2 import IPRoute  # type: ignore[import-untyped]
+from pyroute2.netlink.exceptions import NetlinkError  # type: ignore[import-untyped]
+
+from .errors import NetworkSetupError
+from .nsutil import netlink_socket_in
+
+
+@contextmanager
+def _ipr(netns: str = "") -> Iterator[Any]:
+    ipr = IPRoute(use_socket=netlink_socket_in(netns)) if netns else IPRoute()
+    try:
+        yield ipr
+    finally:
+        ipr.close()
+
+
+def _index(ipr: Any, name: str) -> int | None:
+    found = ipr.link_lookup(ifname=name)
+    return int(found[0]) if found else None
+
+
+def link_exists(name: str) -> bool:
+    with _ipr() as ipr:
+        return _index(ipr, name) is not None
+
+
+def _sysctl(path: str, value: str) -> None:
+    try:
+        with open(path, "w") as f:
+            f.write(value)
+    except OSError as err:
+        raise NetworkSetupError(f"cannot set {path} to {value}: {err.strerror}") from err
+
+
+def ensure_bridge(name: str, gateway: str, prefixlen: int) -> None:
+    """The bridge exists, is up, has ``gateway/prefixlen`` and ``route_localnet=1`` (so that DNAT
+    of connections to 127.0.0.1 can be routed onto it)."""
+    try:
+        with _ipr() as ipr:
+            idx = _index(ipr, name)
+            if idx is None:
+                try:
+                    ipr.link("add", ifname=name, kind="bridge")
+                except NetlinkError as err:
+                    if err.code != errno.EEXIST:
+                        raise
+                idx = _index(ipr, name)
+                assert idx is not None
+            have = {(a.get_attr("IFA_ADDRESS"), a["prefixlen"]) for a in ipr.get_addr(index=idx, family=2)}
+            if (gateway, prefixlen) not in have:
+                try:
+                    ipr.addr("add", index=idx, address=gateway, prefixlen=prefixlen)
+                except NetlinkError as err:
+                    if err.code != errno.EEXIST:
+                        raise
+            ipr.link("set", index=idx, state="up")
+    except NetlinkError as err:
+        raise NetworkSetupError(f"cannot set up bridge {name}: {err}") from err
+    _sysctl(f"/proc/sys/net/ipv4/conf/{name}/route_localnet", "1")
+
+
+def delete_link(name: str) -> None:
+    """Delete a link (bridge or veth) if it exists."""
+    try:
+        with _ipr() as ipr:
+            idx = _index(ipr, name)
+            if idx is not None:
+                ipr.link("del", index=idx)
+    except NetlinkError as err:
+        if err.code not in (errno.ENODEV, errno.ENOENT):
+            raise NetworkSetupError(f"cannot delete link {name}: {err}") from err
+
+
+def bridge_ports(bridge: str) -> list[str]:
+    try:
+        return sorted(os.listdir(f"/sys/class/net/{bridge}/brif"))
+    except FileNotFoundError:
+        return []
+
+
+def add_endpoint(*, bridge: str, veth: str, netns: str, ifname: str, ip: str, prefixlen: int, mac: str,
+                 gateway: str | None) -> None:
+    """Create the veth pair ``veth`` (host, enslaved to ``bridge``) / ``ifname`` (created directly
+    inside ``netns``), give the inner end ``ip/prefixlen`` and ``mac``, bring both up, and add a
+    default route via ``gateway`` unless it is None or the namespace already has one."""
+    fd = os.open(netns, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        with _ipr() as ipr:
+            br = _index(ipr, bridge)
+            if br is None:
+                raise NetworkSetupError(f"bridge {bridge} does not exist")
+            ipr.link("add", ifname=veth, kind="veth", peer={"ifname": ifname, "net_ns_fd": fd})
+            try:
+                host_idx = _index(ipr, veth)
+                ipr.link("set", index=host_idx, master=br, state="up")
+                with _ipr(netns) as ns:
+                    lo = _index(ns, "lo")
+                    if lo is not None:
+                        ns.link("set", index=lo, state="up")
+                    inner = _index(ns, ifname)
+                    ns.link("set", index=inner, address=mac)
+                    ns.addr("add", index=inner, address=ip, prefixlen=prefixlen)
+                    ns.link("set", index=inner, state="up")
+                    if gateway:
+                        try:
+                            ns.route("add", dst="0.0.0.0/0", gateway=gateway)
+                        except NetlinkError as err:
+                            if err.code != errno.EEXIST:
+                                raise
+            except BaseException:
+                try:
+                    ipr.link("del", ifname=veth)
+                except NetlinkError:
+                    pass
+                raise
+    except NetlinkError as err:
+        raise NetworkSetupError(f"cannot create endpoint {veth} -> {ifname} ({ip}): {err}") from err
+    finally:
+        os.close(fd)
+
+
+def remove_inner(netns: str, ifname: str) -> None:
+    """Delete ``ifname`` inside ``netns`` (which removes its host-side peer too)."""
+    try:
+        with _ipr(netns) as ns:
+            idx = _index(ns, ifname)
+            if idx is not None:
+                ns.link("del", index=idx)
+    except (NetlinkError, OSError):
+        pass

@@ -1,0 +1,90 @@
+"""Network namespaces: naming them by pid or path, liveness, and netlink sockets inside them.
+
+A netlink socket belongs to the namespace it was created in, so one short-lived thread
+``setns``-es into the target namespace, creates the socket and exits; the socket is then used
+from the calling thread (no fork, unlike pyroute2's own ``netns=``).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from dataclasses import dataclass
+
+from ..linux._syscalls import setns
+
+CLONE_NEWNET = 0x40000000
+NETLINK_ROUTE = 0
+
+
+@dataclass(frozen=True)
+class NetnsRef:
+    """Where a container's network namespace is: a pid (``/proc/<pid>/ns/net``) or a bind-mounted
+    nsfs file.  ``pid_start`` (clock ticks since boot) tells a reused pid apart."""
+
+    path: str
+    pid: int = 0
+    pid_start: int = 0
+    ino: int = 0
+
+
+def pid_start_time(pid: int) -> int:
+    """Field 22 of /proc/<pid>/stat; raises ProcessLookupError when the process is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            text = f.read()
+    except FileNotFoundError as err:
+        raise ProcessLookupError(pid) from err
+    return int(text.rpartition(")")[2].split()[19])
+
+
+def resolve(target: int | str) -> NetnsRef:
+    """A pid or a path -> NetnsRef (with the namespace inode, to recognise it later)."""
+    if isinstance(target, int):
+        path = f"/proc/{target}/ns/net"
+        start = pid_start_time(target)
+        return NetnsRef(path=path, pid=target, pid_start=start, ino=os.stat(path).st_ino)
+    parts = target.split("/")
+    if len(parts) == 5 and parts[1] == "proc" and parts[2].isdigit() and parts[3:] == ["ns", "net"]:
+        return resolve(int(parts[2]))
+    return NetnsRef(path=target, ino=os.stat(target).st_ino)
+
+
+def alive(ref: NetnsRef) -> bool:
+    """Is the namespace recorded in ``ref`` still the one at its path (process still running)?"""
+    if ref.pid:
+        try:
+            return pid_start_time(ref.pid) == ref.pid_start
+        except (ProcessLookupError, OSError):
+            return False
+    try:
+        return os.stat(ref.path).st_ino == ref.ino and ref.ino != 0
+    except OSError:
+        return False
+
+
+def netlink_socket_in(path: str) -> socket.socket:
+    """An rtnetlink socket living in the network namespace at ``path``."""
+    box: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                setns(fd, CLONE_NEWNET)
+            finally:
+                os.close(fd)
+            box["sock"] = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, NETLINK_ROUTE)
+        except BaseException as err:  # handed to the caller below
+            box["err"] = err
+
+    t = threading.Thread(target=run, name="dockyard-netns")
+    t.start()
+    t.join()
+    err = box.get("err")
+    if isinstance(err, BaseException):
+        raise err
+    sock = box["sock"]
+    assert isinstance(sock, socket.socket)
+    return sock
