@@ -1,0 +1,1 @@
+"""Docker-compatible output formatting for the CLI: Go templates, tables, human units."""
