@@ -1,0 +1,2 @@
+FROM alpine
+RUN --mount=type=bind,from=build,source=/out,target=/in cp -r /in /dst

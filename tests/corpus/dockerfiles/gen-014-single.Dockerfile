@@ -1,0 +1,5 @@
+FROM alpine
+RUN <<-EOT bash
+	echo tabbed
+		more
+	EOT

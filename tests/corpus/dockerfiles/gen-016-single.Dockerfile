@@ -1,0 +1,4 @@
+FROM alpine
+RUN <<"EOF" sh -x
+literal $X
+EOF

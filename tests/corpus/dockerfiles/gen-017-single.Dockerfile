@@ -1,0 +1,6 @@
+FROM alpine
+RUN cat <<A && cat <<B
+first
+A
+second
+B

@@ -1,0 +1,6 @@
+FROM alpine
+COPY <<A <<B /dir/
+a
+A
+b
+B

@@ -1,0 +1,2 @@
+FROM alpine
+LABEL maintainer="someone@example.com" version=1.0

@@ -1,0 +1,3 @@
+FROM alpine
+LABEL "com.example.vendor"="ACME Inc" description="multi \
+    line"

@@ -1,0 +1,2 @@
+FROM alpine
+ENV QUOTED="a b" ESCAPED=c\ d EMPTY=

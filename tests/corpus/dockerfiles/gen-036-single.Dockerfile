@@ -1,0 +1,3 @@
+FROM alpine
+ENV MULTI=one \
+    TWO=two

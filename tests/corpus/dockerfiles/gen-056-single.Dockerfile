@@ -1,0 +1,2 @@
+FROM alpine
+HEALTHCHECK --start-interval=1s CMD ["/bin/check", "--quick"]

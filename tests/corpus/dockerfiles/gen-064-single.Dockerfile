@@ -1,0 +1,2 @@
+FROM alpine
+COPY --chown=app:app --chmod=0755 --link script.sh /usr/bin/

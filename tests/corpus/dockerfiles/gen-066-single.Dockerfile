@@ -1,0 +1,2 @@
+FROM alpine
+COPY --parents --exclude=*.tmp ./a/ ./b/ /dst/

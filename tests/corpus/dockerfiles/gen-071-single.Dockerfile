@@ -1,0 +1,2 @@
+FROM alpine
+ADD --unpack=false --link a.tar /x/

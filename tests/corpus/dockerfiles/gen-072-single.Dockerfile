@@ -1,0 +1,2 @@
+FROM alpine
+ADD --chown="a b" src dst

@@ -1,0 +1,3 @@
+FROM alpine
+COPY --chown='x y' \
+  src dst

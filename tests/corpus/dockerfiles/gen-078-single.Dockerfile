@@ -1,0 +1,3 @@
+FROM alpine
+# just a comment
+RUN echo after comment

@@ -1,0 +1,2 @@
+FROM alpine
+UNKNOWNINSTR some args

@@ -1,0 +1,3 @@
+FROM alpine:3.19 AS build
+user nobody
+ONBUILD ENTRYPOINT ["/x"]

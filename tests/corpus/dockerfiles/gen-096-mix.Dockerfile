@@ -1,0 +1,3 @@
+FROM scratch
+  RUN   echo   leading whitespace   
+ONBUILD COPY . /src

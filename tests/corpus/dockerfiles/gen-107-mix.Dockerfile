@@ -1,0 +1,5 @@
+ARG BASE=alpine
+FROM scratch
+SHELL ["powershell", "-command"]
+RUN echo trailing \
+Copy . /src

@@ -1,0 +1,3 @@
+FROM --platform=linux/arm64 busybox AS arm
+RUN  --mount=type=cache,target=/root/.cache go build ./...
+RUN echo hello

@@ -1,0 +1,3 @@
+FROM ${BASE:-busybox}
+RUN --mount=type=cache,target=/root/.cache go build ./...
+Stopsignal 9

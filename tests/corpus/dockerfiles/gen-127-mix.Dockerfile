@@ -1,0 +1,3 @@
+FROM ${BASE:-busybox}
+ENV LEGACY value with spaces
+CMD

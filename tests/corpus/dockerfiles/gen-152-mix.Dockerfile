@@ -1,0 +1,5 @@
+FROM alpine:3.19 AS build
+RUN apt-get update && \
+    apt-get install -y curl && \
+    rm -rf /var/lib/apt/lists/*
+ADD --chown="a b" src dst

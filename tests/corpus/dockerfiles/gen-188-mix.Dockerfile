@@ -1,0 +1,5 @@
+FROM scratch
+RUN python3 <<PY
+print('hi')
+PY
+CMD

@@ -1,0 +1,5 @@
+FROM ${BASE:-busybox}
+CMD
+user ${APP_USER}
+ADD --chown="a b" src dst
+WORKDIR  relative/dir

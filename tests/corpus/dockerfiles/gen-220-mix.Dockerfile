@@ -1,0 +1,5 @@
+FROM scratch
+Add  <<EOF /x
+$HOME
+EOF
+VOLUME /data

@@ -1,0 +1,4 @@
+# escape=`
+FROM mcr.microsoft.com/windows
+COPY c:\src `
+  c:\dst

@@ -1,0 +1,3 @@
+# escape=`
+FROM mcr.microsoft.com/windows
+ENV WIN=C:\Windows

@@ -1,0 +1,2 @@
+ARG a="b c" d='e f' g
+FROM a

@@ -1,0 +1,3 @@
+# escape=`
+FROM a
+ENV x=a`"b y="c`"d"

@@ -1,0 +1,5 @@
+FROM a
+# c1
+
+# c2
+RUN x

@@ -1,0 +1,2 @@
+FROM a
+COPY ["a", "b", "/c/"]

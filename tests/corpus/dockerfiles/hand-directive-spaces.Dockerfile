@@ -1,0 +1,4 @@
+#  ESCAPE = `  
+FROM a
+RUN x `
+ y

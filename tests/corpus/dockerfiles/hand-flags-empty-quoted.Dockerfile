@@ -1,0 +1,2 @@
+FROM a
+COPY --from="" a b

@@ -1,0 +1,2 @@
+FROM a
+HEALTHCHECK --interval=5s CMD ["a", "b"]

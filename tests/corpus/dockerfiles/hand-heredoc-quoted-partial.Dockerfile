@@ -1,0 +1,4 @@
+FROM a
+RUN <<E"O"F
+$x
+EOF

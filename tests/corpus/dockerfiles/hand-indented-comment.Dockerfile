@@ -1,0 +1,3 @@
+FROM a
+   # indented comment
+RUN x

@@ -1,0 +1,2 @@
+FROM a
+CMD ["a\tb", "\u00e9", "c\\d"]

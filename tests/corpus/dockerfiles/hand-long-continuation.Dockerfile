@@ -1,0 +1,7 @@
+FROM a
+RUN a \
+ b \
+ c \
+ d \
+ e \
+ f

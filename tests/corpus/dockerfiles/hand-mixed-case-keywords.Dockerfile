@@ -1,0 +1,3 @@
+fRoM a
+RuN x
+CoPy a b

@@ -1,0 +1,3 @@
+FROM a
+ONBUILD RUN --mount=type=cache,target=/x echo
+ONBUILD onbuild x

@@ -1,0 +1,2 @@
+FROM a
+RUN [ -f /x ] && echo yes

@@ -1,0 +1,3 @@
+FROM a
+LABEL desc="café ☕"
+RUN echo €
