@@ -14,7 +14,7 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, BinaryIO, Protocol, cast
+from typing import Any, BinaryIO, cast
 
 from .. import digest as _digest
 from .. import oci
@@ -205,10 +205,8 @@ def decompress(stream: BinaryIO) -> BinaryIO:
 # --- a lazy image over a blob opener -----------------------------------------------------------
 
 
-class BlobOpener(Protocol):
-    def __call__(self, descriptor: dict[str, Any]) -> BinaryIO:
-        """Open the blob a descriptor names (unverified; the caller verifies)."""
-        ...
+BlobOpener = Callable[[dict[str, Any]], BinaryIO]
+"""Open the blob a descriptor names (unverified; BlobImage verifies)."""
 
 
 @dataclass(frozen=True)
