@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from dockyard.errors import DockerfileSyntaxError, InvalidArgument
@@ -34,7 +34,6 @@ from .instructions import (
     Healthcheck,
     Instruction,
     Label,
-    Maintainer,
     Run,
     Shell,
     Stage,
@@ -98,6 +97,9 @@ class CheckResult:
     warnings: list[LintWarning]
     errors: list[str]
     dockerfile: Dockerfile | None = None
+    #: per stage instruction, in order: the fields BuildKit expands, expanded with the simulated
+    #: scope (FROM: base/platform; ENV/LABEL: pairs; COPY/ADD: sources/dest/...; ...)
+    expanded: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -151,6 +153,7 @@ class _Linter:
     skip_all: bool = False
     warnings: list[LintWarning] = field(default_factory=list)
     errors: list[tuple[int | None, str]] = field(default_factory=list)
+    expanded: list[dict[str, Any]] = field(default_factory=list)
 
     def warn(self, rule: str, line: int, message: str) -> None:
         if not self.skip_all and rule not in self.skip:
@@ -199,7 +202,7 @@ def check_dockerfile(
     errors = [str(DockerfileSyntaxError(msg, line=line)) for line, msg in ordered]
     if as_error:
         errors += [str(DockerfileSyntaxError(f"{w.message} ({w.rule})", line=w.line)) for w in warnings]
-    return CheckResult(instructions_json, warnings, errors, dockerfile)
+    return CheckResult(instructions_json, warnings, errors, dockerfile, lint.expanded)
 
 
 def _sorted(warnings: list[LintWarning]) -> list[LintWarning]:
@@ -337,20 +340,22 @@ def _lint_from(lint: _Linter, st: Stage, scope: dict[str, str], defaults: dict[s
     if res.result == "":
         lint.error(line, f"base name ({st.base}) should not be blank")
         return None
-    if st.platform is not None:
-        _lint_platform(lint, st, scope, undeclared)
+    platform = _lint_platform(lint, st, scope, undeclared) if st.platform is not None else None
+    lint.expanded.append({"line": line, "keyword": "FROM", "stage": st.index, "base": res.result,
+                          "platform": platform})
     return res.result
 
 
 def _lint_platform(lint: _Linter, st: Stage, scope: dict[str, str],
-                   undeclared: Callable[[frozenset[str]], None]) -> None:
+                   undeclared: Callable[[frozenset[str]], None]) -> str | None:
+    """Lint FROM --platform; return its expanded value."""
     assert st.platform is not None
     line = st.from_.line
     try:
         res = lint.expander.expand_with_matches(st.platform, scope)
     except InvalidArgument as err:
         lint.error(line, err.message)
-        return
+        return None
     undeclared(res.unmatched)
     if res.matched == {"TARGETPLATFORM"} and not res.unmatched \
             and res.result == scope.get("TARGETPLATFORM"):
@@ -359,20 +364,18 @@ def _lint_platform(lint: _Linter, st: Stage, scope: dict[str, str],
                   "the default behavior")
     if res.result == "":
         lint.error(line, f"empty platform value from expression {st.platform}")
-        return
+        return None
     try:
         plat = Platform.parse(res.result)
     except InvalidArgument as err:
         if not res.matched and not res.unmatched:
             lint.error(line, f"failed to parse platform {st.platform}: {err.message}")
-        return
-    if res.matched or res.unmatched:
-        return
+        return res.result
     name = st.name or ""
-    if plat.os in name or plat.architecture in name:
-        return
-    lint.warn("FromPlatformFlagConstDisallowed", line,
-              f'FROM --platform flag should not use constant value "{res.result}"')
+    if not (res.matched or res.unmatched or plat.os in name or plat.architecture in name):
+        lint.warn("FromPlatformFlagConstDisallowed", line,
+                  f'FROM --platform flag should not use constant value "{res.result}"')
+    return res.result
 
 
 class _StageWalk:
@@ -416,7 +419,9 @@ class _StageWalk:
 
     def step(self, ins: Instruction) -> None:  # noqa: C901 - one branch per instruction
         env = self.scope.env
+        out: dict[str, Any] = {}
         if isinstance(ins, Arg):
+            values: dict[str, str | None] = {}
             for d in ins.args:
                 _secret(self.lint, "ARG", d.key, ins.line)
                 value: str | None = None
@@ -429,41 +434,44 @@ class _StageWalk:
                 if value is not None and d.key not in _NON_ENV_ARGS:
                     env[d.key] = value
                 self.declared.add(d.key)
+                values[d.key] = value
+            out["args"] = values
         elif isinstance(ins, Env | Label):
-            what = ins.NAME
             for kv in ins.pairs:
                 if kv.legacy:
                     self.lint.warn("LegacyKeyValueFormat", ins.line,
                                    f'"{ins.keyword} key=value" should be used instead of legacy '
                                    f'"{ins.keyword} key value" format')
+            pairs = []
             for kv in ins.pairs:
                 key, value = self.expand(ins, kv.key), self.expand(ins, kv.value)
+                pairs.append([key, value])
                 if isinstance(ins, Env):
-                    _secret(self.lint, what, key, ins.line)
+                    _secret(self.lint, "ENV", key, ins.line)
                     env[key] = value
+            out["pairs"] = pairs
         elif isinstance(ins, Workdir):
-            path = self.expand(ins, ins.path)
+            out["path"] = path = self.expand(ins, ins.path)
             if not self.workdir_set and not path.startswith("/"):
                 self.lint.warn("WorkdirRelativePath", ins.line,
                                f'Relative workdir "{path}" can have unexpected results if the base '
                                "image changes")
             self.workdir_set = True
         elif isinstance(ins, User):
-            self.expand(ins, ins.user)
+            out["user"] = self.expand(ins, ins.user)
         elif isinstance(ins, StopSignal):
-            self.expand(ins, ins.signal)
+            out["signal"] = self.expand(ins, ins.signal)
         elif isinstance(ins, Volume):
-            for p in ins.paths:
-                self.expand(ins, p)
+            out["paths"] = [self.expand(ins, p) for p in ins.paths]
         elif isinstance(ins, Copy | Add):
-            self._copy(ins)
+            out = self._copy(ins)
         elif isinstance(ins, Run):
             run = ins
-            for spec in ins.mount_specs:
-                parse_mount(spec, lambda v: self.expand(run, v))
+            out["mounts"] = [
+                asdict(parse_mount(spec, lambda v: self.expand(run, v))) for spec in ins.mount_specs
+            ]
         elif isinstance(ins, Expose):
-            for p in ins.ports:
-                self.lint.expander.expand_words(p, env)
+            out["ports"] = [w for p in ins.ports for w in self.lint.expander.expand_words(p, env)]
         elif isinstance(ins, Cmd | Entrypoint):
             self.once(ins)
             if not ins.exec_form and not self.scope.shell_set:
@@ -474,18 +482,30 @@ class _StageWalk:
             self.once(ins)
         elif isinstance(ins, Shell):
             self.scope.shell_set = True
-        elif isinstance(ins, Maintainer):
-            pass
+        if out:
+            self.lint.expanded.append({"line": ins.line, "keyword": ins.NAME,
+                                       "stage": self.stage.index, **out})
 
-    def _copy(self, ins: Copy | Add) -> None:
-        for w in (*ins.sources, ins.dest, ins.chown, ins.chmod):
-            self.expand(ins, w)
+    def _copy(self, ins: Copy | Add) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "sources": [self.expand(ins, w) for w in ins.sources],
+            "dest": self.expand(ins, ins.dest),
+            "chown": self.expand(ins, ins.chown),
+            "chmod": self.expand(ins, ins.chmod),
+        }
         if isinstance(ins, Add):
-            self.expand(ins, ins.checksum)
+            out["checksum"] = self.expand(ins, ins.checksum)
+        contents = []
         for c in ins.contents:
+            data = c.data
             if c.expand:
                 res = self.lint.expander.expand_heredoc_with_matches(c.data, self.scope.env)
                 self._report(ins, res.unmatched)
+                data = res.result
+            contents.append({"path": c.path, "data": data})
+        if contents:
+            out["contents"] = contents
+        return out
 
 
 def _check_stage_refs(lint: _Linter, df: Dockerfile, from_deps: dict[int, int]) -> None:
