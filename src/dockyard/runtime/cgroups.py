@@ -43,6 +43,19 @@ class Cgroup:
             seen.setdefault(os.path.realpath(base), os.path.join(base, rel))
         return list(seen.values())
 
+    def all_dirs(self) -> list[str]:
+        """Directories of this path in every hierarchy (runc also uses cpuset, systemd, ...)."""
+        if self.v2:
+            return self.dirs()
+        rel = self.path.strip("/")
+        out = self.dirs()
+        with contextlib.suppress(OSError):
+            for name in sorted(os.listdir(ROOT)):
+                d = os.path.join(ROOT, name, rel)
+                if d not in out and not os.path.islink(os.path.join(ROOT, name)) and os.path.isdir(d):
+                    out.append(d)
+        return out
+
     def controller_dir(self, controller: str) -> str:
         rel = self.path.strip("/")
         return os.path.join(ROOT, rel) if self.v2 else os.path.join(ROOT, controller, rel)
@@ -242,7 +255,7 @@ def kill_all(cg: Cgroup, sig: int = signal.SIGKILL) -> None:
 
 def remove(cg: Cgroup, timeout: float = 5.0) -> None:
     """Kill whatever is left in the cgroup, then remove its directories.  Idempotent."""
-    dirs = [d for d in cg.dirs() if os.path.isdir(d)]
+    dirs = [d for d in cg.all_dirs() if os.path.isdir(d)]
     if not dirs:
         return
     deadline = time.monotonic() + timeout

@@ -28,7 +28,8 @@ def test_defaults() -> None:
     assert p["noNewPrivileges"] is True and p["terminal"] is False
     assert p["capabilities"]["bounding"] == list(DEFAULT_CAPABILITIES)
     assert p["capabilities"]["effective"] == list(DEFAULT_CAPABILITIES)
-    assert [n["type"] for n in s["linux"]["namespaces"]] == ["pid", "ipc", "uts", "mount", "network", "cgroup"]
+    kinds = [n["type"] for n in s["linux"]["namespaces"]]
+    assert kinds == ["pid", "ipc", "uts", "mount", "network", "cgroup"]
     dests = [m["destination"] for m in s["mounts"]]
     assert dests == ["/proc", "/dev", "/dev/pts", "/sys", "/sys/fs/cgroup", "/dev/mqueue", "/dev/shm"]
     assert "ro" in s["mounts"][3]["options"]
@@ -73,7 +74,8 @@ def test_privileged() -> None:
 
 
 def test_caps_add_drop() -> None:
-    caps = _spec(cap_add=("sys_ptrace",), cap_drop=("chown", "NET_RAW"))["process"]["capabilities"]["bounding"]
+    spec = _spec(cap_add=("sys_ptrace",), cap_drop=("chown", "NET_RAW"))
+    caps = spec["process"]["capabilities"]["bounding"]
     assert "CAP_SYS_PTRACE" in caps and "CAP_CHOWN" not in caps and "CAP_NET_RAW" not in caps
     assert _spec(cap_drop=("ALL",), cap_add=("KILL",))["process"]["capabilities"]["bounding"] == ["CAP_KILL"]
     with pytest.raises(InvalidArgument):

@@ -163,11 +163,26 @@ def reset_signals() -> None:
     signal.pthread_sigmask(signal.SIG_SETMASK, [])
 
 
+def home_of(uid: int) -> str:
+    """The user's home from the container's /etc/passwd ("/" when unknown), as runc sets HOME."""
+    try:
+        with open("/etc/passwd") as f:
+            for line in f:
+                parts = line.rstrip("\n").split(":")
+                if len(parts) >= 7 and parts[2] == str(uid):
+                    return parts[5] or "/"
+    except OSError:
+        pass
+    return "/"
+
+
 def execute(process: dict[str, Any]) -> None:
     args = list(process.get("args") or [])
     if not args:
         raise ExecFailure("no command specified", 125)
     env = env_of(process)
+    if "HOME" not in env:
+        env["HOME"] = home_of(os.getuid())
     path = look_path(args[0], env)
     try:
         os.execve(path, args, env)
