@@ -80,15 +80,11 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 class Database:
     def __init__(self, path: str) -> None:
         self.path = path
+        self._conn: sqlite3.Connection | None = None
         new = not os.path.exists(path)
-        self.conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-        self.conn.row_factory = sqlite3.Row
         c = self.conn
-        c.execute("PRAGMA busy_timeout=30000")
         if new or c.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             c.execute("PRAGMA journal_mode=WAL")
-        c.execute("PRAGMA synchronous=NORMAL")
-        c.execute("PRAGMA foreign_keys=ON")
         version = c.execute("PRAGMA user_version").fetchone()[0]
         if version < SCHEMA_VERSION:
             with self.tx() as t:
@@ -96,6 +92,18 @@ class Database:
                     if stmt.strip():
                         t.execute(stmt)
                 t.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """The connection, opened on first use (and again after ``close``, e.g. around a fork:
+        SQLite connections must never cross a fork)."""
+        if self._conn is None:
+            self._conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            self._conn.row_factory = sqlite3.Row
+            self._conn.execute("PRAGMA busy_timeout=30000")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+        return self._conn
 
     @contextmanager
     def tx(self) -> Iterator[sqlite3.Connection]:
@@ -118,4 +126,6 @@ class Database:
         return row
 
     def close(self) -> None:
-        self.conn.close()
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None

@@ -1,0 +1,129 @@
+"""Reading and writing a container's filesystem (cp, export) safely.
+
+Work happens in a forked child that enters the container's root with chroot: through
+``/proc/<pid>/root`` for a running container, or, for a stopped one, after mounting its overlay
+in a private mount namespace of its own (the mount disappears with the child, whatever happens).
+Inside the chroot, absolute symlinks resolve within the container, never to the host.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from ..errors import DockyardError, InvalidArgument, NotFound
+from .model import Container, alive
+from .service import ContainerService
+
+
+def run_in_rootfs(svc: ContainerService, c: Container, fn: Callable[[], None]) -> None:
+    """Run ``fn`` in a child chrooted into the container's filesystem; re-raise its error."""
+    r, w = os.pipe()
+    svc.db.close()  # SQLite connections must not cross fork()
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            os.close(r)
+            if c.status in ("running", "paused") and alive(c.pid, c.pid_start):
+                root = f"/proc/{c.pid}/root"
+            else:
+                from .. import linux
+                linux.unshare(linux.CLONE_NEWNS)
+                linux.mount(None, "/", None, linux.MS_REC | linux.MS_PRIVATE)
+                root = os.path.join(svc.bundle_dir(c.id), "rootfs")
+                m = svc.rootfs_mounts(c)[0]
+                linux.mount(m.source, root, m.type, 0, ",".join(m.options))
+            os.chroot(root)
+            os.chdir("/")
+            fn()
+        except BaseException as e:  # noqa: BLE001
+            cls = "notfound" if isinstance(e, (FileNotFoundError, NotFound)) else "error"
+            msg = str(e) if isinstance(e, DockyardError) else (
+                f"{e.strerror}: {e.filename}" if isinstance(e, OSError) and e.strerror else str(e))
+            os.write(w, f"{cls} {msg}".encode()[:4000])
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(w)
+    with os.fdopen(r, "rb") as f:
+        err = f.read().decode(errors="replace")
+    os.waitpid(pid, 0)
+    if err:
+        kind, _, msg = err.partition(" ")
+        if kind == "notfound":
+            raise NotFound(msg)
+        raise InvalidArgument(msg)
+
+
+def export(svc: ContainerService, ref: str, out_fd: int) -> None:
+    c = svc.get(ref)
+
+    def body() -> None:
+        from ..diff.compare import write_tar_of_tree
+        with os.fdopen(os.dup(out_fd), "wb") as out:
+            write_tar_of_tree("/", out, skip_mounts=True) if _accepts_skip() else write_tar_of_tree("/", out)
+
+    run_in_rootfs(svc, c, body)
+
+
+def _accepts_skip() -> bool:
+    import inspect
+
+    from ..diff.compare import write_tar_of_tree
+    return "skip_mounts" in inspect.signature(write_tar_of_tree).parameters
+
+
+def copy_from(svc: ContainerService, ref: str, path: str, out_fd: int) -> None:
+    """Write a tar of ``path`` in the container (docker cp CONTAINER:path -)."""
+    c = svc.get(ref)
+
+    def body() -> None:
+        from ..diff.compare import write_tar_of_tree
+        p = os.path.normpath("/" + path)
+        src = p
+        if path.endswith("/.") or path.endswith("/./"):
+            prefix = ""
+        else:
+            prefix = os.path.basename(p) or "/"
+        os.lstat(src)  # FileNotFoundError -> "Could not find the file"
+        with os.fdopen(os.dup(out_fd), "wb") as out:
+            write_tar_of_tree(src, out, prefix="" if prefix == "/" else prefix)
+
+    try:
+        run_in_rootfs(svc, c, body)
+    except NotFound:
+        raise NotFound(f"Could not find the file {path} in container {ref}") from None
+
+
+def copy_to(svc: ContainerService, ref: str, dest: str, in_fd: int) -> None:
+    """Extract a tar read from ``in_fd`` into directory ``dest`` in the container."""
+    c = svc.get(ref)
+
+    def body() -> None:
+        from ..diff.apply import extract_plain
+        d = os.path.normpath("/" + dest)
+        if not os.path.isdir(d):
+            raise InvalidArgument(f"destination directory {dest} does not exist or is not a directory")
+        with os.fdopen(os.dup(in_fd), "rb") as src:
+            extract_plain(src, d)
+
+    run_in_rootfs(svc, c, body)
+
+
+def stat_in(svc: ContainerService, ref: str, path: str) -> str:
+    """'dir', 'file' or 'missing' for ``path`` inside the container (for docker cp's rules)."""
+    c = svc.get(ref)
+    r, w = os.pipe()
+
+    def body() -> None:
+        p = os.path.normpath("/" + path)
+        kind = "dir" if os.path.isdir(p) else ("file" if os.path.lexists(p) else "missing")
+        if kind == "missing" and not os.path.isdir(os.path.dirname(p)):
+            kind = "noparent"
+        os.write(w, kind.encode())
+
+    run_in_rootfs(svc, c, body)
+    os.close(w)
+    with os.fdopen(r) as f:
+        return f.read()

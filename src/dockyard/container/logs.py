@@ -1,0 +1,117 @@
+"""Container logs in Docker's json-file format, rotated by size (on by default).
+
+One JSON object per line: {"log":"text\\n","stream":"stdout","time":"2026-11-27T13:19:35.123456789Z"}.
+Files: <id>-json.log, then <id>-json.log.1 ... .N-1 (older), like docker's max-size/max-file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+DEFAULT_MAX_SIZE = 20 * 1024 * 1024
+DEFAULT_MAX_FILE = 5
+MAX_LINE = 16 * 1024
+
+
+def timestamp(t: float | None = None) -> str:
+    t = time.time() if t is None else t
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int((t % 1) * 1e9):09d}Z"
+
+
+class LogWriter:
+    def __init__(self, path: str, max_size: int = DEFAULT_MAX_SIZE, max_file: int = DEFAULT_MAX_FILE) -> None:
+        self.path = path
+        self.max_size = max_size
+        self.max_file = max(1, max_file)
+        self._f = open(path, "ab", buffering=0)  # noqa: SIM115
+        self._size = self._f.tell()
+        self._partial: dict[str, bytes] = {}
+
+    def write(self, stream: str, data: bytes) -> None:
+        buf = self._partial.pop(stream, b"") + data
+        while True:
+            nl = buf.find(b"\n")
+            if nl < 0:
+                break
+            self._emit(stream, buf[: nl + 1])
+            buf = buf[nl + 1:]
+        while len(buf) >= MAX_LINE:
+            self._emit(stream, buf[:MAX_LINE])
+            buf = buf[MAX_LINE:]
+        if buf:
+            self._partial[stream] = buf
+
+    def flush_partial(self) -> None:
+        for stream, buf in list(self._partial.items()):
+            if buf:
+                self._emit(stream, buf)
+        self._partial.clear()
+
+    def _emit(self, stream: str, line: bytes) -> None:
+        rec = json.dumps({"log": line.decode("utf-8", "replace"), "stream": stream, "time": timestamp()},
+                         separators=(",", ":")).encode() + b"\n"
+        if self.max_size > 0 and self._size + len(rec) > self.max_size and self._size > 0:
+            self._rotate()
+        self._f.write(rec)
+        self._size += len(rec)
+
+    def _rotate(self) -> None:
+        self._f.close()
+        if self.max_file <= 1:
+            os.truncate(self.path, 0)
+        else:
+            for i in range(self.max_file - 1, 0, -1):
+                src = self.path if i == 1 else f"{self.path}.{i - 1}"
+                if os.path.exists(src):
+                    os.replace(src, f"{self.path}.{i}")
+        self._f = open(self.path, "ab", buffering=0)  # noqa: SIM115
+        self._size = 0
+
+    def close(self) -> None:
+        self.flush_partial()
+        self._f.close()
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    stream: str
+    time: str
+    text: str
+
+
+def log_files(path: str) -> list[str]:
+    """Oldest first."""
+    files = []
+    i = 1
+    while os.path.exists(f"{path}.{i}"):
+        files.append(f"{path}.{i}")
+        i += 1
+    files.reverse()
+    if os.path.exists(path):
+        files.append(path)
+    return files
+
+
+def parse_line(line: bytes) -> LogEntry | None:
+    try:
+        obj = json.loads(line)
+        return LogEntry(obj.get("stream", "stdout"), obj.get("time", ""), obj.get("log", ""))
+    except (ValueError, AttributeError):
+        return None
+
+
+def read_entries(path: str) -> Iterator[LogEntry]:
+    for fname in log_files(path):
+        with open(fname, "rb") as f:
+            for line in f:
+                e = parse_line(line)
+                if e is not None:
+                    yield e
+
+
+def total_size(path: str) -> int:
+    return sum(os.path.getsize(f) for f in log_files(path))

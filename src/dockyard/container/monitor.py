@@ -1,0 +1,300 @@
+"""The per-container monitor.
+
+``dockyard start``/``run`` fork one monitor per container; it does not need the CLI to stay alive.
+It makes itself a session leader and a child subreaper, asks the runtime to start the container,
+then is the parent that reaps it: it pumps the container's output into the json-file log (and to
+an attached CLI's own stdout/stderr, which it inherited), records the exit code, OOM kill and
+times in the database, applies the restart policy, and removes the container for ``--rm``.
+
+Why one monitor per container rather than one shared supervisor: no daemon to start or to lose
+(a supervisor's death would orphan every container at once), a crash affects one container,
+and the process is the natural reaper of its container (a shared supervisor could only reap
+containers it forked itself, i.e. it would be a daemon).  Its cost is measured in benchmarks/.
+
+The CLI learns what happened through a pipe: ``ok <pid>`` once the process runs (or
+``err <code> <message>``), then ``exit <code>`` when it ends, then EOF once cleanup is done.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import select
+import signal
+import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..store import Store
+
+
+def _write_status(fd: int | None, line: str) -> None:
+    if fd is None:
+        return
+    try:
+        os.write(fd, line.encode() + b"\n")
+    except OSError:
+        pass
+
+
+def _prctl_subreaper() -> None:
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+
+
+def _set_nonblock(fd: int) -> None:
+    os.set_blocking(fd, False)
+
+
+def run_monitor(root: str, cid: str, status_w: int | None, attach_in: int | None, attach_out: int | None,
+                attach_err: int | None) -> None:
+    """Body of the monitor process (never returns to the caller's code path)."""
+    code = 0
+    try:
+        os.setsid()
+    except OSError:
+        pass
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    try:
+        _prctl_subreaper()
+        from ..store import Store
+        store = Store(root)
+        code = _supervise(store, cid, status_w, attach_in, attach_out, attach_err)
+    except BaseException as e:  # noqa: BLE001 - report anything to the CLI, never a traceback
+        from ..errors import DockyardError
+        ec = e.exit_code if isinstance(e, DockyardError) else 125
+        _write_status(status_w, f"err {ec} {str(e) or type(e).__name__}".replace("\n", " "))
+        code = ec
+    finally:
+        os._exit(code & 0xFF)
+
+
+def _supervise(store: Store, cid: str, status_w: int | None, attach_in: int | None,
+               attach_out: int | None, attach_err: int | None) -> int:
+    from ..errors import ContainerStartError
+    from ..runtime.protocols import Stdio
+    from .logs import LogWriter
+    from .service import ContainerService, parse_log_opts
+
+    svc = ContainerService(store)
+    c = svc.get(cid)
+    runtime = svc.runtime_for(c)
+    bundle = svc.bundle_dir(c.id)
+    rootfs = svc.rootfs_mounts(c)
+    tty = bool(c.config.get("Tty"))
+    open_stdin = bool(c.config.get("OpenStdin"))
+    max_size, max_file = parse_log_opts(c.host_config.get("LogConfig", {}).get("Config") or {})
+    log = LogWriter(svc.log_path(c.id), max_size, max_file)
+    policy = c.host_config.get("RestartPolicy") or {"Name": "no", "MaximumRetryCount": 0}
+    restarts = c.restart_count
+    first = True
+    exit_code = 0
+    while True:
+        # --- stdio for this run ---
+        keep: list[int] = []
+        stdin_fd: int | None = None
+        stdin_pipe_w: int | None = None
+        if open_stdin and attach_in is not None and not tty:
+            stdin_fd = attach_in
+        elif open_stdin and not tty:
+            r, stdin_pipe_w = os.pipe()
+            stdin_fd = r
+            keep.append(r)
+        out_r = err_r = None
+        if tty:
+            stdio = Stdio(None, 1, 2)
+        else:
+            out_r, out_w = os.pipe()
+            err_r, err_w = os.pipe()
+            stdio = Stdio(stdin_fd, out_w, err_w)
+            keep += [out_w, err_w]
+        try:
+            started = runtime.start(c.id, bundle, rootfs, stdio)
+        except ContainerStartError as e:
+            for fd in keep + [x for x in (out_r, err_r, stdin_pipe_w) if x is not None]:
+                os.close(fd)
+            svc.record_exit(c.id, e.exit_code, False, error=str(e))
+            if first:
+                _write_status(status_w, f"err {e.exit_code} {e}".replace("\n", " "))
+                if c.host_config.get("AutoRemove"):
+                    svc.remove(c.id, force=True, from_monitor=True)
+                return e.exit_code
+            exit_code = e.exit_code
+            break
+        for fd in keep:
+            os.close(fd)
+        from .model import proc_start_time
+        svc.record_start(c.id, started.pid, proc_start_time(started.pid), os.getpid(), restarts)
+        if first:
+            _write_status(status_w, f"ok {started.pid}")
+        first = False
+        t0 = time.monotonic()
+        exit_code = _pump(started.pid, started.console, out_r, err_r, log,
+                          attach_in if (tty and open_stdin) else None, attach_out, attach_err)
+        if stdin_pipe_w is not None:
+            os.close(stdin_pipe_w)
+        oom = False
+        try:
+            oom = runtime.oom_killed(c.id, bundle)
+        except Exception:  # noqa: BLE001
+            pass
+        try:
+            runtime.delete(c.id, bundle)
+        except Exception:  # noqa: BLE001
+            pass
+        if oom and exit_code == 0:
+            exit_code = 137
+        c = svc.record_exit(c.id, exit_code, oom)
+        name = policy.get("Name") or "no"
+        max_retry = int(policy.get("MaximumRetryCount") or 0)
+        restart = False
+        if not c.manual_stop:
+            if name in ("always", "unless-stopped"):
+                restart = True
+            elif name == "on-failure" and exit_code != 0:
+                restart = max_retry == 0 or restarts < max_retry
+        if not restart:
+            break
+        if time.monotonic() - t0 > 10:
+            restarts_backoff = 0
+        else:
+            restarts_backoff = min(restarts, 9)
+        restarts += 1
+        svc.record_restarting(c.id, restarts)
+        deadline = time.monotonic() + 0.1 * (2 ** restarts_backoff)
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            c = svc.get(c.id)
+            if c.manual_stop:
+                svc.record_exit(c.id, exit_code, oom)
+                restart = False
+                break
+        if c.manual_stop:
+            break
+    log.close()
+    _write_status(status_w, f"exit {exit_code}")
+    c = svc.get(c.id)
+    if c.host_config.get("AutoRemove"):
+        svc.remove(c.id, force=True, from_monitor=True)
+    return 0
+
+
+def _pump(pid: int, console: int | None, out_r: int | None, err_r: int | None, log: object,
+          stdin_src: int | None, attach_out: int | None, attach_err: int | None) -> int:
+    """Copy output to the log and attached fds until the process exits and its output ends."""
+    streams: dict[int, str] = {}
+    if console is not None:
+        streams[console] = "stdout"
+    if out_r is not None:
+        streams[out_r] = "stdout"
+    if err_r is not None:
+        streams[err_r] = "stderr"
+    for fd in streams:
+        _set_nonblock(fd)
+    targets = {"stdout": attach_out, "stderr": attach_err if attach_err is not None else attach_out}
+    pidfd = os.pidfd_open(pid)
+    status: int | None = None
+    exited_at = 0.0
+    poller = select.poll()
+    for fd in streams:
+        poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+    poller.register(pidfd, select.POLLIN)
+    if stdin_src is not None and console is not None:
+        poller.register(stdin_src, select.POLLIN | select.POLLHUP)
+    while streams or status is None:
+        timeout = None if status is None else max(0, int((exited_at + 0.5 - time.monotonic()) * 1000))
+        if status is not None and timeout == 0:
+            break  # grandchildren holding the pipes: stop waiting for them
+        for fd, ev in poller.poll(timeout):
+            if fd == pidfd:
+                _, st = os.waitpid(pid, 0)
+                status = st
+                exited_at = time.monotonic()
+                poller.unregister(pidfd)
+                continue
+            if fd == stdin_src:
+                try:
+                    data = os.read(fd, 65536)
+                except OSError:
+                    data = b""
+                if not data:
+                    poller.unregister(fd)
+                    stdin_src = None
+                elif console is not None:
+                    try:
+                        os.write(console, data)
+                    except OSError:
+                        pass
+                continue
+            try:
+                data = os.read(fd, 65536)
+            except BlockingIOError:
+                continue
+            except OSError as e:
+                data = b"" if e.errno in (errno.EIO, errno.EBADF) else b""
+            if not data:
+                poller.unregister(fd)
+                name = streams.pop(fd)
+                if fd != console:
+                    os.close(fd)
+                del name
+                continue
+            stream = streams[fd]
+            log.write(stream, data)  # type: ignore[attr-defined]
+            target = targets[stream]
+            if target is not None:
+                try:
+                    _write_all(target, data)
+                except OSError:
+                    targets[stream] = None
+    os.close(pidfd)
+    for fd in list(streams):
+        if fd != console:
+            os.close(fd)
+    if console is not None:
+        try:
+            os.close(console)
+        except OSError:
+            pass
+    # reap anything else reparented to us (exec'd or orphaned processes)
+    while True:
+        try:
+            p, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if p == 0:
+            break
+    assert status is not None
+    if os.WIFEXITED(status):
+        return os.WEXITSTATUS(status)
+    if os.WIFSIGNALED(status):
+        return 128 + os.WTERMSIG(status)
+    return 255
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        try:
+            n = os.write(fd, view)
+        except BlockingIOError:
+            select.select([], [fd], [], 1.0)
+            continue
+        view = view[n:]
+
+
+def decode_status(line: str) -> tuple[str, int, str]:
+    kind, _, rest = line.strip().partition(" ")
+    num, _, msg = rest.partition(" ")
+    try:
+        return kind, int(num), msg
+    except ValueError:
+        return kind, 125, rest
+
+
+__all__ = ["decode_status", "run_monitor", "json"]

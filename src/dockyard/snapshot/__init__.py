@@ -1,0 +1,1 @@
+"""Extracted layers (overlay lowerdirs) and container writable layers (upperdirs)."""

@@ -1,0 +1,203 @@
+"""Layers extracted once and shared: ``layers/<dir>/diff`` keyed by chain id.
+
+Import a layer: the compressed blob streams through a tee into the content store (verified on
+commit) and into the extractor, which writes a staging directory; then the staging directory is
+renamed into place and the row inserted, in that order.  A crash leaves at worst an unreferenced
+directory (garbage, removed by ``system check --repair`` and prune), never a row without data.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from .. import digest as _digest
+from ..errors import DigestMismatch, LayerNotFound
+from ..store import Store
+
+
+@dataclass(frozen=True)
+class LayerRecord:
+    chain_id: str
+    parent: str
+    diff_id: str
+    blob_digest: str
+    blob_size: int
+    media_type: str
+    dir: str
+    size: int
+
+
+class _Tee:
+    """Reads from ``src`` and hands every chunk to ``sink`` as well."""
+
+    def __init__(self, src: BinaryIO, sink: object) -> None:
+        self._src = src
+        self._sink = sink
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._src.read(n)
+        if data:
+            self._sink.write(data)  # type: ignore[attr-defined]
+        return data
+
+    def readinto(self, b: bytearray | memoryview) -> int:
+        data = self.read(len(b))
+        b[: len(data)] = data
+        return len(data)
+
+    def drain(self) -> None:
+        while self.read(1 << 20):
+            pass
+
+
+class LayerStore:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.db = store.db
+        self.root = store.layers_dir
+        self.empty_dir = os.path.join(self.root, "empty")
+        os.makedirs(self.empty_dir, exist_ok=True)
+
+    def get(self, chain_id: str) -> LayerRecord:
+        row = self.db.one("SELECT * FROM layers WHERE chain_id=?", (chain_id,))
+        if row is None:
+            raise LayerNotFound(chain_id)
+        return LayerRecord(**dict(row))
+
+    def find(self, chain_id: str) -> LayerRecord | None:
+        row = self.db.one("SELECT * FROM layers WHERE chain_id=?", (chain_id,))
+        return LayerRecord(**dict(row)) if row else None
+
+    def diff_dir(self, rec: LayerRecord | str) -> str:
+        name = rec.dir if isinstance(rec, LayerRecord) else rec
+        return os.path.join(self.root, name, "diff")
+
+    def lowerdirs(self, chain_ids: list[str]) -> list[str]:
+        """Overlay lowerdir list for an image's chain, top layer first."""
+        if not chain_ids:
+            return [self.empty_dir]
+        q = ",".join("?" * len(chain_ids))
+        rows = {r["chain_id"]: r["dir"] for r in self.db.query(
+            f"SELECT chain_id, dir FROM layers WHERE chain_id IN ({q})", tuple(chain_ids))}
+        out = []
+        for c in reversed(chain_ids):
+            if c not in rows:
+                raise LayerNotFound(c)
+            out.append(os.path.join(self.root, rows[c], "diff"))
+        return out
+
+    def _staging(self) -> str:
+        path = os.path.join(self.root, f".staging-{os.getpid()}-{secrets.token_hex(4)}")
+        os.makedirs(os.path.join(path, "diff"))
+        return path
+
+    def ingest(self, parent_chain: str, compressed: BinaryIO, *, media_type: str,
+               expected_digest: str | None = None, expected_size: int | None = None,
+               expected_diff_id: str | None = None) -> LayerRecord:
+        """Store and extract one layer blob on top of ``parent_chain`` ('' for the base layer)."""
+        from ..diff.apply import apply_layer
+
+        if expected_diff_id:
+            chain = _digest.chain_ids([parent_chain, expected_diff_id])[1] if parent_chain else expected_diff_id
+            found = self.find(chain)
+            if found and os.path.isdir(self.diff_dir(found)):
+                if not self.store.content.exists(found.blob_digest):
+                    self._store_blob_only(compressed, expected_digest, expected_size)
+                return found
+        staging = self._staging()
+        try:
+            with self.store.content.writer(expected_digest, expected_size) as w:
+                tee = _Tee(compressed, w)
+                result = apply_layer(tee, os.path.join(staging, "diff"))  # type: ignore[arg-type]
+                tee.drain()
+                blob_digest = w.commit()
+            diff_id = result.diff_id
+            if expected_diff_id and diff_id != expected_diff_id:
+                raise DigestMismatch(expected_diff_id, diff_id, "layer diff_id")
+            chain = _digest.chain_ids([parent_chain, diff_id])[1] if parent_chain else diff_id
+            found = self.find(chain)
+            if found and os.path.isdir(self.diff_dir(found)):
+                shutil.rmtree(staging, ignore_errors=True)
+                return found
+            name = secrets.token_hex(6)
+            final = os.path.join(self.root, name)
+            os.rename(staging, final)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        rec = LayerRecord(chain, parent_chain, diff_id, blob_digest, w.size, media_type, name,
+                          int(result.unpacked_size))
+        with self.db.tx() as c:
+            if found:  # row without a directory (repaired): replace
+                c.execute("DELETE FROM layers WHERE chain_id=?", (chain,))
+            c.execute("INSERT INTO layers VALUES (?,?,?,?,?,?,?,?)",
+                      (rec.chain_id, rec.parent, rec.diff_id, rec.blob_digest, rec.blob_size,
+                       rec.media_type, rec.dir, rec.size))
+        return rec
+
+    def create_from_tar(self, parent_chain: str, stream: BinaryIO) -> LayerRecord:
+        """Store a (possibly compressed) layer tar: compress it to gzip for the blob, extract it."""
+        from ..diff.apply import apply_layer
+        from ..diff.compression import open_compressed_writer, open_decompressed_reader
+
+        plain = open_decompressed_reader(stream)
+        staging = self._staging()
+        try:
+            with self.store.content.writer() as w:
+                gz = open_compressed_writer(w, "gzip")  # type: ignore[arg-type]
+                tee = _Tee(plain, gz)
+                result = apply_layer(tee, os.path.join(staging, "diff"), compression="none")  # type: ignore[arg-type]
+                tee.drain()
+                gz.close()
+                blob_digest = w.commit()
+            diff_id = result.diff_id
+            chain = _digest.chain_ids([parent_chain, diff_id])[1] if parent_chain else diff_id
+            found = self.find(chain)
+            if found and os.path.isdir(self.diff_dir(found)):
+                shutil.rmtree(staging, ignore_errors=True)
+                return found
+            name = secrets.token_hex(6)
+            os.rename(staging, os.path.join(self.root, name))
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        from .. import oci
+        rec = LayerRecord(chain, parent_chain, diff_id, blob_digest, w.size, oci.OCI_LAYER_GZIP, name,
+                          int(result.unpacked_size))
+        with self.db.tx() as c:
+            c.execute("DELETE FROM layers WHERE chain_id=?", (chain,))
+            c.execute("INSERT INTO layers VALUES (?,?,?,?,?,?,?,?)",
+                      (rec.chain_id, rec.parent, rec.diff_id, rec.blob_digest, rec.blob_size,
+                       rec.media_type, rec.dir, rec.size))
+        return rec
+
+    def _store_blob_only(self, compressed: BinaryIO, expected: str | None, size: int | None) -> None:
+        with self.store.content.writer(expected, size) as w:
+            while chunk := compressed.read(1 << 20):
+                w.write(chunk)
+            w.commit()
+
+    def referenced(self) -> set[str]:
+        rows = self.db.query("SELECT DISTINCT chain_id FROM image_layers")
+        return {r["chain_id"] for r in rows}
+
+    def remove_unreferenced(self) -> list[LayerRecord]:
+        """Delete layers no image uses (their blobs too, unless another layer shares them)."""
+        removed = []
+        used = self.referenced()
+        for row in self.db.query("SELECT * FROM layers"):
+            rec = LayerRecord(**dict(row))
+            if rec.chain_id in used:
+                continue
+            with self.db.tx() as c:
+                c.execute("DELETE FROM layers WHERE chain_id=?", (rec.chain_id,))
+                shared = c.execute("SELECT 1 FROM layers WHERE blob_digest=?", (rec.blob_digest,)).fetchone()
+            self.store.remove_tree(os.path.join(self.root, rec.dir))
+            if not shared:
+                self.store.content.delete(rec.blob_digest)
+            removed.append(rec)
+        return removed

@@ -1,0 +1,65 @@
+"""The on-disk store: one root directory (default /var/lib/dockyard).
+
+::
+
+    blobs/sha256/<hex>      content store (compressed layers, configs, manifests)
+    ingest/                 blob writes in progress (never read as content)
+    layers/<dir>/diff       each layer extracted once; overlay lowerdirs
+    layers/.staging-*       extractions in progress (garbage if their process died)
+    containers/<id>/        upper/ work/ rootfs/ config.json hostname hosts resolv.conf logs
+    trash/                  directories being deleted
+    dockyard.db             SQLite metadata
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from functools import cached_property
+
+from .content.local import LocalContentStore
+from .metadata.db import Database
+
+DEFAULT_ROOT = "/var/lib/dockyard"
+
+
+def default_root() -> str:
+    return os.environ.get("DOCKYARD_ROOT") or DEFAULT_ROOT
+
+
+class Store:
+    def __init__(self, root: str | None = None) -> None:
+        self.root = os.path.abspath(root or default_root())
+        for d in ("layers", "containers", "trash"):
+            os.makedirs(os.path.join(self.root, d), exist_ok=True)
+
+    @cached_property
+    def db(self) -> Database:
+        return Database(os.path.join(self.root, "dockyard.db"))
+
+    @cached_property
+    def content(self) -> LocalContentStore:
+        return LocalContentStore(self.root)
+
+    @property
+    def layers_dir(self) -> str:
+        return os.path.join(self.root, "layers")
+
+    @property
+    def containers_dir(self) -> str:
+        return os.path.join(self.root, "containers")
+
+    def container_dir(self, container_id: str) -> str:
+        return os.path.join(self.root, "containers", container_id)
+
+    def remove_tree(self, path: str) -> None:
+        """Delete a directory so that a crash midway leaves only garbage under trash/."""
+        if not os.path.lexists(path):
+            return
+        tmp = os.path.join(self.root, "trash", f"{os.path.basename(path)}-{os.getpid()}-{id(path):x}")
+        os.rename(path, tmp)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    def close(self) -> None:
+        if "db" in self.__dict__:
+            self.db.close()
