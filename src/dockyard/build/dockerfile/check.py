@@ -23,6 +23,7 @@ from dockyard.reference import is_reference_like
 from ._suggest import search, with_suggestion
 from .args import Platform, global_args
 from .instructions import (
+    EMPTY_DOCKERFILE,
     Add,
     Arg,
     Cmd,
@@ -107,13 +108,17 @@ class CheckResult:
 
 
 def node_json(node: Node, stage: int | None) -> dict[str, Any]:
-    """The parse-layer view of one instruction (the golden-file format)."""
+    """The parse-layer view of one instruction (the golden-file format).
+
+    Heredoc ``content`` is what the build uses: leading tabs already stripped for ``<<-``.
+    """
     out: dict[str, Any] = {
         "keyword": node.keyword.upper(),
         "flags": list(node.flags),
         "args": list(node.args),
         "exec_form": node.json,
-        "heredocs": [{"name": h.name, "content": h.content, "expand": h.expand} for h in node.heredocs],
+        "heredocs": [{"name": h.name, "content": h.chomped(), "expand": h.expand, "chomp": h.chomp}
+                     for h in node.heredocs],
         "start_line": node.start_line,
         "end_line": node.end_line,
         "stage": stage,
@@ -172,6 +177,8 @@ def check_dockerfile(
     base_env: Mapping[str, str] | None = None,
 ) -> CheckResult:
     """Parse ``text`` and report its errors and BuildKit lint warnings."""
+    if not text:
+        return CheckResult([], [], [str(DockerfileSyntaxError(EMPTY_DOCKERFILE))])
     try:
         parsed = parse(text)
     except DockerfileSyntaxError as err:
@@ -465,7 +472,7 @@ class _StageWalk:
             out["paths"] = [self.expand(ins, p) for p in ins.paths]
         elif isinstance(ins, Copy | Add):
             out = self._copy(ins)
-        elif isinstance(ins, Run):
+        elif isinstance(ins, Run) and ins.mount_specs:
             run = ins
             out["mounts"] = [
                 asdict(parse_mount(spec, lambda v: self.expand(run, v))) for spec in ins.mount_specs

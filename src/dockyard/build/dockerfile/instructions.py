@@ -633,7 +633,12 @@ def build_dockerfile(nodes: tuple[Node, ...], directives: Directives,
     return Dockerfile(tuple(stages), tuple(global_args), directives, directives.escape, empties)
 
 
+EMPTY_DOCKERFILE = "the Dockerfile cannot be empty"
+
+
 def parse_dockerfile(text: str) -> Dockerfile:
     """Parse and validate a whole Dockerfile; raises DockerfileSyntaxError("Dockerfile:LINE: ...")."""
+    if not text:
+        raise DockerfileSyntaxError(EMPTY_DOCKERFILE)
     result = parse(text)
     return build_dockerfile(result.nodes, result.directives, result.empty_continuation_lines)
