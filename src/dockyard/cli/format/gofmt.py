@@ -402,9 +402,9 @@ def _fmt_float(v: float, spec: _Spec) -> str:
         body = go_float(a)
         if verb == "G":
             body = body.upper()
-    elif verb in "gG":
+    elif verb in "vgG":
         p = spec.prec if spec.prec else 1
-        body = f"{a:.{p}{verb}}"
+        body = f"{a:.{p}{'G' if verb == 'G' else 'g'}}"
     elif verb in "eE":
         body = f"{a:.{6 if spec.prec is None else spec.prec}{verb}}"
     elif verb in "fF":
@@ -416,7 +416,9 @@ def _fmt_float(v: float, spec: _Spec) -> str:
 
 def _fmt_str(v: str, spec: _Spec) -> str:
     verb = spec.verb
-    if verb in "sv":
+    if verb == "v" and "#" in spec.flags:
+        s = go_quote(v)
+    elif verb in "sv":
         s = v if spec.prec is None else v[: spec.prec]
     elif verb == "q":
         s = go_quote(v if spec.prec is None else v[: spec.prec])

@@ -332,13 +332,21 @@ class Template:
     tree: Tree
     funcs: Mapping[str, Func]
 
-    def render(self, data: Any, *, funcs: Mapping[str, Func] | None = None) -> str:
-        """Execute with ``data`` as dot and ``$``; ``funcs`` overrides functions by name."""
+    def render(
+        self, data: Any, *, funcs: Mapping[str, Func] | None = None, keep_partial: bool = False
+    ) -> str:
+        """Execute with ``data`` as dot and ``$``; ``funcs`` overrides functions by name.
+
+        ``keep_partial=True`` returns what was written before an execution error instead of raising
+        (docker renders table headers that way and ignores the error).
+        """
         table = self.funcs if not funcs else {**self.funcs, **funcs}
         state = _State(self.tree, table, data)
         try:
             state.walk(data, self.tree.root)
         except _ExecError as err:
+            if keep_partial:
+                return "".join(state.out)
             raise InvalidArgument(self._exec_message(err)) from None
         except RecursionError:
             raise InvalidArgument("template: exceeded maximum nesting depth") from None
