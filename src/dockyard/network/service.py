@@ -253,7 +253,7 @@ class NetworkService:
                 self._release_rows(c, container_id)
             store.put_sandbox(c, container_id, opts.name, mode, _options_to_json(opts), time.time())
             if primary is not None:
-                store.put_link(c, container_id, primary.id, opts.aliases, opts.ip)
+                store.put_link(c, container_id, primary.id, opts.aliases, opts.ip, first=True)
                 endpoints = self._allocate(c, container_id)
                 self._allocate_ports(c, container_id, endpoints[0].ip, opts.ports)
         self._refresh_hosts(self._neighbours(container_id) | {container_id})

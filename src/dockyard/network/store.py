@@ -204,12 +204,15 @@ class Link:
 
 
 def put_link(conn: sqlite3.Connection, container_id: str, network_id: str, aliases: tuple[str, ...],
-             ip: str) -> None:
-    seq = conn.execute("SELECT COALESCE(MAX(seq), -1) + 1 FROM net_links WHERE container_id=?",
-                       (container_id,)).fetchone()[0]
+             ip: str, *, first: bool = False) -> None:
+    """Record (or update) a wish to be on a network; ``first`` makes it the primary one (eth0)."""
+    lo, hi = conn.execute("SELECT COALESCE(MIN(seq), 0), COALESCE(MAX(seq), -1) FROM net_links"
+                          " WHERE container_id=? AND network_id<>?", (container_id, network_id)).fetchone()
+    seq = lo - 1 if first else hi + 1
     conn.execute(
         "INSERT INTO net_links (container_id, network_id, aliases, ip, seq) VALUES (?,?,?,?,?)"
-        " ON CONFLICT(container_id, network_id) DO UPDATE SET aliases=excluded.aliases, ip=excluded.ip",
+        " ON CONFLICT(container_id, network_id) DO UPDATE SET aliases=excluded.aliases, ip=excluded.ip"
+        + (", seq=excluded.seq" if first else ""),
         (container_id, network_id, json.dumps(list(aliases)), ip, seq))
 
 
