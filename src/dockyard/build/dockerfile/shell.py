@@ -74,7 +74,8 @@ class _Words:
             self.add_char(ch)
 
     def add_raw_string(self, s: str) -> None:
-        self.buf.append(s)
+        if s:
+            self.buf.append(s)
         self.in_word = True
 
     def get_words(self) -> list[str]:
