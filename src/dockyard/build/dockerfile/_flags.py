@@ -121,6 +121,10 @@ class Mount:
     env: str | None = None
 
 
+class MountFromVariable(InvalidArgument):
+    """``--mount from=$X``: rejected at parse time, before any expansion (as BuildKit)."""
+
+
 def _parse_bool(key: str, value: str) -> bool:
     low = value.lower()
     if low in ("1", "t", "true"):
@@ -170,7 +174,7 @@ def parse_mount(spec: str, expand: Callable[[str], str] | None = None) -> Mount:
         if expand is not None:
             value = expand(value)
         elif key == "from" and "$" in value[:-1]:
-            raise InvalidArgument(
+            raise MountFromVariable(
                 f"'{key}' doesn't support variable expansion, define alias stage instead"
             )
         if key == "type":

@@ -19,7 +19,7 @@ from typing import ClassVar
 
 from dockyard.errors import DockerfileSyntaxError, InvalidArgument
 
-from ._flags import FlagKind, FlagValue, Mount, parse_duration, parse_flags, parse_mount
+from ._flags import FlagKind, FlagValue, Mount, MountFromVariable, parse_duration, parse_flags, parse_mount
 from ._suggest import with_suggestion
 from .parser import Directives, Heredoc, Node, parse, parse_heredoc_word
 
@@ -401,6 +401,8 @@ def _run(node: Node) -> Run:
     for spec in specs:
         try:
             mounts.append(parse_mount(spec))
+        except MountFromVariable:
+            raise
         except InvalidArgument:
             if "$" not in spec:  # may become valid once expanded; re-parsed by the executor
                 raise
