@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import os
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -34,8 +35,7 @@ def _index(ipr: Any, name: str) -> int | None:
 
 
 def link_exists(name: str) -> bool:
-    with _ipr() as ipr:
-        return _index(ipr, name) is not None
+    return os.path.exists(f"/sys/class/net/{name}")
 
 
 def _sysctl(path: str, value: str) -> None:
@@ -76,9 +76,9 @@ def ensure_bridge(name: str, gateway: str, prefixlen: int) -> None:
 def delete_link(name: str) -> None:
     """Delete a link (bridge or veth) if it exists."""
     try:
-        with _ipr() as ipr:
-            idx = _index(ipr, name)
-            if idx is not None:
+        idx = _host_index(name)
+        if idx is not None:
+            with _ipr() as ipr:
                 ipr.link("del", index=idx)
     except NetlinkError as err:
         if err.code not in (errno.ENODEV, errno.ENOENT):
@@ -92,27 +92,34 @@ def bridge_ports(bridge: str) -> list[str]:
         return []
 
 
+def _host_index(name: str) -> int | None:
+    try:
+        return socket.if_nametoindex(name)
+    except OSError:
+        return None
+
+
 def add_endpoint(*, bridge: str, veth: str, netns: str, ifname: str, ip: str, prefixlen: int, mac: str,
                  gateway: str | None) -> None:
     """Create the veth pair ``veth`` (host, enslaved to ``bridge``) / ``ifname`` (created directly
     inside ``netns``), give the inner end ``ip/prefixlen`` and ``mac``, bring both up, and add a
-    default route via ``gateway`` unless it is None or the namespace already has one."""
+    default route via ``gateway`` unless it is None or the namespace already has one.
+
+    About ten netlink requests in all: host-side indexes come from ``if_nametoindex``, the MAC is
+    set at creation, and ``lo`` is index 1 in every namespace."""
+    br = _host_index(bridge)
+    if br is None:
+        raise NetworkSetupError(f"bridge {bridge} does not exist")
     fd = os.open(netns, os.O_RDONLY | os.O_CLOEXEC)
     try:
         with _ipr() as ipr:
-            br = _index(ipr, bridge)
-            if br is None:
-                raise NetworkSetupError(f"bridge {bridge} does not exist")
-            ipr.link("add", ifname=veth, kind="veth", peer={"ifname": ifname, "net_ns_fd": fd})
+            ipr.link("add", ifname=veth, kind="veth",
+                     peer={"ifname": ifname, "net_ns_fd": fd, "address": mac})
             try:
-                host_idx = _index(ipr, veth)
-                ipr.link("set", index=host_idx, master=br, state="up")
+                ipr.link("set", index=_host_index(veth), master=br, state="up")
                 with _ipr(netns) as ns:
-                    lo = _index(ns, "lo")
-                    if lo is not None:
-                        ns.link("set", index=lo, state="up")
-                    inner = _index(ns, ifname)
-                    ns.link("set", index=inner, address=mac)
+                    ns.link("set", index=1, state="up")
+                    inner = int(ns.link("get", ifname=ifname)[0]["index"])
                     ns.addr("add", index=inner, address=ip, prefixlen=prefixlen)
                     ns.link("set", index=inner, state="up")
                     if gateway:
