@@ -80,7 +80,8 @@ FRAGMENTS = [
     "STOPSIGNAL SIGTERM",
     "STOPSIGNAL 9",
     "HEALTHCHECK NONE",
-    "HEALTHCHECK --interval=30s --timeout=3s --start-period=5s --retries=3 CMD curl -f http://localhost/ || exit 1",
+    "HEALTHCHECK --interval=30s --timeout=3s --start-period=5s --retries=3 "
+    "CMD curl -f http://localhost/ || exit 1",
     'HEALTHCHECK --start-interval=1s CMD ["/bin/check", "--quick"]',
     "MAINTAINER John Doe <john@example.com>",
     "ONBUILD RUN echo triggered",
