@@ -86,7 +86,8 @@ def main() -> None:
             f.write(os.urandom(1 << 20) * 100)
         p, pid = start_netns()
         procs.append(p)
-        cn = svc.setup("f" * 64, AttachOptions(name="web", ports=tuple(parse_publish("127.0.0.1:28080:80"))), pid)
+        web = AttachOptions(name="web", ports=tuple(parse_publish("127.0.0.1:28080:80")))
+        cn = svc.setup("f" * 64, web, pid)
         procs.append(spawn_in_netns(pid, "/bin/busybox", "httpd", "-f", "-p", "80", "-h", www))
         wait_port(pid, 80)
         for label, host, port in (("published 127.0.0.1:28080", "127.0.0.1", 28080),
