@@ -30,13 +30,17 @@ class NetnsRef:
 
 
 def pid_start_time(pid: int) -> int:
-    """Field 22 of /proc/<pid>/stat; raises ProcessLookupError when the process is gone."""
+    """Field 22 of /proc/<pid>/stat; raises ProcessLookupError when the process is gone or a
+    zombie (its namespaces are already released)."""
     try:
         with open(f"/proc/{pid}/stat") as f:
             text = f.read()
     except FileNotFoundError as err:
         raise ProcessLookupError(pid) from err
-    return int(text.rpartition(")")[2].split()[19])
+    fields = text.rpartition(")")[2].split()
+    if fields[0] in ("Z", "X"):
+        raise ProcessLookupError(pid)
+    return int(fields[19])
 
 
 def resolve(target: int | str) -> NetnsRef:
