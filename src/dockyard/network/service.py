@@ -248,9 +248,9 @@ class NetworkService:
                 raise InvalidArgument("user specified IP address is supported on user defined networks only")
         for spec in opts.extra_hosts:
             etcfiles.parse_extra_host(spec)
+        if store.endpoints_of(self.conn, container_id) or store.ports_of(self.conn, container_id):
+            self.release(container_id)  # a restart without a stop in between
         with store.tx(self.conn) as c:
-            if store.endpoints_of(c, container_id) or store.ports_of(c, container_id):
-                self._release_rows(c, container_id)
             store.put_sandbox(c, container_id, opts.name, mode, _options_to_json(opts), time.time())
             if primary is not None:
                 store.put_link(c, container_id, primary.id, opts.aliases, opts.ip, first=True)

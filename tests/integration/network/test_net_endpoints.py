@@ -107,3 +107,22 @@ def test_connect_disconnect_running(service: NetworkService, netns) -> None:  # 
     service.disconnect("dyt-extra", "4" * 64)
     assert "eth1" not in in_netns(pid, "ip", "-o", "link").stdout
     assert service.inspect("dyt-extra")["Containers"] == {}
+
+
+def test_internal_network_by_netns_path(service: NetworkService, netns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    service.create("dyt-int", subnet="10.215.9.0/24", internal=True)
+    pid = netns()
+    pinned = tmp_path / "netns"
+    pinned.touch()
+    subprocess.run(["mount", "--bind", f"/proc/{pid}/ns/net", str(pinned)], check=True)
+    try:
+        opts = AttachOptions(name="iso", network="dyt-int", dns=("10.215.9.53",))
+        cn = service.setup("7" * 64, opts, str(pinned))
+        assert cn.ip == "10.215.9.2" and cn.netns == str(pinned)
+        assert "default" not in in_netns(pid, "ip", "route").stdout
+        assert in_netns(pid, "/bin/busybox", "ping", "-c1", "-W2", "10.215.9.1").returncode == 0
+        assert Path(cn.resolv_conf_path).read_text().startswith("nameserver 10.215.9.53\n")
+        service.release("7" * 64)
+        assert service.inspect("dyt-int")["Containers"] == {}
+    finally:
+        subprocess.run(["umount", str(pinned)], check=False)
