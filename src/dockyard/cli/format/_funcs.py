@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import html
 import unicodedata
-import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -147,6 +145,12 @@ def _index(item: Any, *keys: Any) -> Any:
         raise CallError("index of untyped nil")
     for k in keys:
         if isinstance(item, Mapping):
+            if not isinstance(k, str) and all(isinstance(x, str) for x in item):
+                raise CallError(f"value has type {go_type_name(k)}; should be string")
+            if not isinstance(k, (str, int, float)):
+                raise CallError(
+                    f"value has type {go_type_name(k)}; should be {go_type_name(next(iter(item)))}"
+                )
             if k in item:
                 item = item[k]
             else:
@@ -193,26 +197,44 @@ def _println(*args: Any) -> str:
     return go_sprintln(args)
 
 
+def _eval_args(args: tuple[Any, ...]) -> str:
+    """text/template's evalArgs: one string as is, otherwise fmt.Sprint with nil as <no value>."""
+    if len(args) == 1 and isinstance(args[0], str):
+        return args[0]
+    return go_sprint(["<no value>" if a is None or a is MISSING else a for a in args])
+
+
 def _html(*args: Any) -> str:
-    s = args[0] if len(args) == 1 and isinstance(args[0], str) else go_sprint(args)
+    import html
+
+    s = _eval_args(args)
     return html.escape(s).replace("&#x27;", "&#39;").replace("&quot;", "&#34;").replace("\0", "\ufffd")
 
 
 def _urlquery(*args: Any) -> str:
-    s = args[0] if len(args) == 1 and isinstance(args[0], str) else go_sprint(args)
-    return urllib.parse.quote_plus(s, safe="-_.~")
+    import urllib.parse
+
+    return urllib.parse.quote_plus(_eval_args(args), safe="-_.~")
+
+
+_JS_ESC = {
+    "\\": "\\\\",
+    "'": "\\'",
+    '"': '\\"',
+    "<": "\\u003C",
+    ">": "\\u003E",
+    "&": "\\u0026",
+    "=": "\\u003D",
+}
 
 
 def _js(*args: Any) -> str:
-    s = args[0] if len(args) == 1 and isinstance(args[0], str) else go_sprint(args)
     out: list[str] = []
-    for ch in s:
-        if ch in "\\'\"":
-            out.append("\\" + ch)
-        elif ch in "<>&=":
+    for ch in _eval_args(args):
+        if ch in _JS_ESC:
+            out.append(_JS_ESC[ch])
+        elif ch < " " or (ch >= "\x80" and not ch.isprintable()):
             out.append(f"\\u{ord(ch):04X}")
-        elif ch < " ":
-            out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch, f"\\u{ord(ch):04X}"))
         else:
             out.append(ch)
     return "".join(out)

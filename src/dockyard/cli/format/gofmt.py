@@ -455,13 +455,18 @@ def _fmt_one(v: Any, spec: _Spec) -> str:
             return _pad("<nil>", spec)
         return _bad(verb, v)
     if isinstance(v, (list, tuple)) and verb != "v":
-        return "[" + " ".join(_fmt_one(x, _Spec(spec.flags, spec.width, spec.prec, verb)) for x in v) + "]"
+        return "[" + " ".join(_fmt_elem(x, spec) for x in v) + "]"
     if isinstance(v, Mapping) and verb != "v":
         items = sorted(v.items(), key=lambda kv: _sort_key(kv[0]))
-        return "map[" + " ".join(f"{_fmt_one(k, spec)}:{_fmt_one(x, spec)}" for k, x in items) + "]"
+        return "map[" + " ".join(f"{_fmt_elem(k, spec)}:{_fmt_elem(x, spec)}" for k, x in items) + "]"
     if verb in "sv":
         return _pad(go_str(v), spec)
     return _bad(verb, v)
+
+
+def _fmt_elem(v: Any, spec: _Spec) -> str:
+    """An element inside a slice or map: a nil interface prints as <nil> whatever the verb."""
+    return "<nil>" if v is None else _fmt_one(v, spec)
 
 
 def go_sprintf(fmt: str, args: Sequence[Any]) -> str:

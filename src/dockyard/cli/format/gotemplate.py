@@ -136,6 +136,8 @@ class _State:
         elif isinstance(val, (list, tuple)):
             items = list(enumerate(val))
         elif isinstance(val, int) and not isinstance(val, bool):
+            if len(node.pipe.decl) > 1:
+                raise _ExecError(node.pipe, f"can't use {val} to iterate over more than one variable")
             items = [(i, i) for i in range(val)]
         else:
             raise _ExecError(node.pipe, f"range can't iterate over {go_str(val)}")
