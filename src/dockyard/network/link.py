@@ -13,15 +13,28 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from pyroute2 import IPRoute  # type: ignore[import-untyped]
-from pyroute2.netlink.exceptions import NetlinkError  # type: ignore[import-untyped]
-
 from .errors import NetworkSetupError
 from .nsutil import netlink_socket_in
 
 
+def _netlink_error() -> type[Exception]:
+    """pyroute2's NetlinkError, imported on first use (pyroute2 costs ~0.3 s to import, which
+    verbs such as ``network ls`` should not pay)."""
+    from pyroute2.netlink.exceptions import NetlinkError  # type: ignore[import-untyped]
+
+    err: type[Exception] = NetlinkError
+    return err
+
+
+def _code(err: Exception) -> int:
+    code = getattr(err, "code", 0)
+    return code if isinstance(code, int) else 0
+
+
 @contextmanager
 def _ipr(netns: str = "") -> Iterator[Any]:
+    from pyroute2 import IPRoute  # type: ignore[import-untyped]
+
     ipr = IPRoute(use_socket=netlink_socket_in(netns)) if netns else IPRoute()
     try:
         yield ipr
@@ -49,6 +62,7 @@ def _sysctl(path: str, value: str) -> None:
 def ensure_bridge(name: str, gateway: str, prefixlen: int) -> None:
     """The bridge exists, is up, has ``gateway/prefixlen`` and ``route_localnet=1`` (so that DNAT
     of connections to 127.0.0.1 can be routed onto it)."""
+    NetlinkError = _netlink_error()  # noqa: N806
     try:
         with _ipr() as ipr:
             idx = _index(ipr, name)
@@ -56,7 +70,7 @@ def ensure_bridge(name: str, gateway: str, prefixlen: int) -> None:
                 try:
                     ipr.link("add", ifname=name, kind="bridge")
                 except NetlinkError as err:
-                    if err.code != errno.EEXIST:
+                    if _code(err) != errno.EEXIST:
                         raise
                 idx = _index(ipr, name)
                 assert idx is not None
@@ -65,7 +79,7 @@ def ensure_bridge(name: str, gateway: str, prefixlen: int) -> None:
                 try:
                     ipr.addr("add", index=idx, address=gateway, prefixlen=prefixlen)
                 except NetlinkError as err:
-                    if err.code != errno.EEXIST:
+                    if _code(err) != errno.EEXIST:
                         raise
             ipr.link("set", index=idx, state="up")
     except NetlinkError as err:
@@ -75,13 +89,14 @@ def ensure_bridge(name: str, gateway: str, prefixlen: int) -> None:
 
 def delete_link(name: str) -> None:
     """Delete a link (bridge or veth) if it exists."""
+    NetlinkError = _netlink_error()  # noqa: N806
     try:
         idx = _host_index(name)
         if idx is not None:
             with _ipr() as ipr:
                 ipr.link("del", index=idx)
     except NetlinkError as err:
-        if err.code not in (errno.ENODEV, errno.ENOENT):
+        if _code(err) not in (errno.ENODEV, errno.ENOENT):
             raise NetworkSetupError(f"cannot delete link {name}: {err}") from err
 
 
@@ -107,6 +122,7 @@ def add_endpoint(*, bridge: str, veth: str, netns: str, ifname: str, ip: str, pr
 
     About ten netlink requests in all: host-side indexes come from ``if_nametoindex``, the MAC is
     set at creation, and ``lo`` is index 1 in every namespace."""
+    NetlinkError = _netlink_error()  # noqa: N806
     br = _host_index(bridge)
     if br is None:
         raise NetworkSetupError(f"bridge {bridge} does not exist")
@@ -126,7 +142,7 @@ def add_endpoint(*, bridge: str, veth: str, netns: str, ifname: str, ip: str, pr
                         try:
                             ns.route("add", dst="0.0.0.0/0", gateway=gateway)
                         except NetlinkError as err:
-                            if err.code != errno.EEXIST:
+                            if _code(err) != errno.EEXIST:
                                 raise
             except BaseException:
                 try:
@@ -142,6 +158,7 @@ def add_endpoint(*, bridge: str, veth: str, netns: str, ifname: str, ip: str, pr
 
 def remove_inner(netns: str, ifname: str) -> None:
     """Delete ``ifname`` inside ``netns`` (which removes its host-side peer too)."""
+    NetlinkError = _netlink_error()  # noqa: N806
     try:
         with _ipr(netns) as ns:
             idx = _index(ns, ifname)
