@@ -157,3 +157,8 @@ def test_custom_functions() -> None:
 def test_deep_recursion_is_an_error_not_a_crash() -> None:
     with pytest.raises(InvalidArgument):
         compile('{{define "r"}}{{template "r" .}}{{end}}{{template "r" .}}').render(1)
+
+
+def test_deeply_nested_parens_are_an_error_not_a_crash() -> None:
+    with pytest.raises(InvalidArgument):
+        compile("{{" + "(" * 5000 + "1" + ")" * 5000 + "}}")

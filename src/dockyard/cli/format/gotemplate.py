@@ -368,4 +368,8 @@ def compile(text: str, *, funcs: Mapping[str, Func] | None = None) -> Template: 
     ``funcs`` adds functions (on top of Go's and docker's) that the template may call.
     """
     table = BUILTINS if not funcs else {**BUILTINS, **funcs}
-    return Template(text, parse(text, table), table)
+    try:
+        tree = parse(text, table)
+    except RecursionError:
+        raise InvalidArgument("template: :1: expression nested too deeply") from None
+    return Template(text, tree, table)
