@@ -4,7 +4,10 @@ connection errors, 429 and 5xx, and registry error bodies turned into ``Registry
 
 from __future__ import annotations
 
+import glob
 import io
+import os
+import ssl
 import time
 from collections.abc import Iterator
 from typing import Any, BinaryIO, cast
@@ -17,6 +20,16 @@ from .errors import RegistryUnauthenticated, RegistryUnavailable, from_response
 USER_AGENT = "dockyard/0.1"
 _LOOPBACK = ("localhost", "127.0.0.1", "[::1]", "::1")
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+CERTS_DIRS = ("/etc/dockyard/certs.d", "/etc/docker/certs.d")
+
+
+def ssl_context(registry: str, certs_dirs: tuple[str, ...] = CERTS_DIRS) -> ssl.SSLContext:
+    """The system CA bundle plus any ``<certs dir>/<registry>/*.crt`` (docker's per-registry CAs)."""
+    ctx = ssl.create_default_context()
+    for base in certs_dirs:
+        for ca in sorted(glob.glob(os.path.join(base, registry, "*.crt"))):
+            ctx.load_verify_locations(cafile=ca)
+    return ctx
 
 
 def api_host(registry: str) -> str:
@@ -36,7 +49,8 @@ class Transport:
 
     def __init__(self, registry: str, *, credentials: _auth.Credentials | None = None,
                  insecure: bool = False, tokens: _auth.TokenCache | None = None, retries: int = 4,
-                 backoff: float = 0.25, timeout: float = 60.0, client: httpx.Client | None = None) -> None:
+                 backoff: float = 0.25, timeout: float = 60.0, client: httpx.Client | None = None,
+                 certs_dirs: tuple[str, ...] = CERTS_DIRS) -> None:
         self.registry = registry
         self.credentials = credentials
         self.tokens = tokens or _auth.TokenCache()
@@ -50,7 +64,7 @@ class Transport:
         self._insecure_https_fallback = insecure and not is_loopback(registry)
         self._base_checked = not self._insecure_https_fallback
         self.client = client or httpx.Client(
-            follow_redirects=True, verify=not insecure,
+            follow_redirects=True, verify=False if insecure else ssl_context(registry, certs_dirs),
             timeout=httpx.Timeout(timeout, connect=10.0),
             headers={"User-Agent": USER_AGENT},
             limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
@@ -122,6 +136,12 @@ class Transport:
                 req = self.client.build_request(method, url, headers=headers, content=content)
                 resp = self.client.send(req, stream=stream)
             except httpx.TransportError as err:
+                if _is_tls_error(err):
+                    raise RegistryUnavailable(
+                        f"{self.registry}: {method} {url}: TLS failed: {err}",
+                        hint=f"if {self.registry} is a plain-HTTP or self-signed registry, list it in "
+                             "insecure registries, or put its CA in /etc/docker/certs.d/"
+                             f"{self.registry}/ca.crt") from err
                 if attempt >= self.retries:
                     raise RegistryUnavailable(f"{self.registry}: {method} {url}: {err}") from err
             else:
@@ -178,6 +198,17 @@ class Transport:
         RegistryUnavailable (a truncated download fails, never ends early silently)."""
         resp = self.request("GET", path, scopes=scopes, headers=headers, stream=True, what=what)
         return cast(BinaryIO, io.BufferedReader(_ResponseReader(resp, what or path), 1 << 20))
+
+
+def _is_tls_error(err: BaseException) -> bool:
+    seen: BaseException | None = err
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, ssl.SSLError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _retry_after(resp: httpx.Response) -> float | None:

@@ -260,10 +260,17 @@ def _upload(t: Transport, repository: str, location: str | None, digest: str, si
 def push_image(img: Image, ref: Reference | str, *, progress: Progress | None = None,
                status: Status | None = None, auth: Auth = "config", insecure_registries: Iterable[str] = (),
                config_path: str | None = None, jobs: int = 4, chunk_size: int = CHUNK_SIZE,
-               monolithic_limit: int = MONOLITHIC_LIMIT, transport: Transport | None = None) -> str:
+               monolithic_limit: int = MONOLITHIC_LIMIT, transport: Transport | None = None,
+               mount_from: Iterable[Reference | str] = ()) -> str:
     """Push every blob of ``img`` (skipping those present, mounting those from a sibling repository),
-    then its manifest under ``ref``'s tag (or digest).  Returns the manifest digest."""
+    then its manifest under ``ref``'s tag (or digest).  Returns the manifest digest.
+
+    A layer is mounted from the repository its ``source`` attribute names (RegistryImage layers
+    have one), else from the first ``mount_from`` repository on the same registry (e.g. the image's
+    repo digests in the local store)."""
     r = _ref(ref)
+    fallback = next((BlobSource(m.registry, m.repository) for m in map(_ref, mount_from)
+                     if m.registry == r.registry and m.repository != r.repository), None)
     raw_manifest = img.raw_manifest()
     manifest_digest = _digest.of_bytes(raw_manifest)
     if r.digest and r.digest != manifest_digest:
@@ -275,9 +282,10 @@ def push_image(img: Image, ref: Reference | str, *, progress: Progress | None = 
     try:
         def push_layer(layer: Layer) -> str:
             src = getattr(layer, "source", None)
-            return _push_blob(t, r.repository, layer.digest, layer.size, layer.compressed,
-                              src if isinstance(src, BlobSource) else None, progress, status,
-                              chunk_size, monolithic_limit)
+            if not isinstance(src, BlobSource) or src.registry != r.registry:
+                src = fallback
+            return _push_blob(t, r.repository, layer.digest, layer.size, layer.compressed, src,
+                              progress, status, chunk_size, monolithic_limit)
 
         unique = list({layer.digest: layer for layer in layers}.values())
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:

@@ -30,8 +30,8 @@ class RegistryError(DockyardError):
     temporary = False
 
     def __init__(self, message: str, *, status: int | None = None, codes: tuple[str, ...] = (),
-                 detail: Any = None) -> None:
-        super().__init__(message)
+                 detail: Any = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
         self.status = status
         self.codes = codes
         self.detail = detail

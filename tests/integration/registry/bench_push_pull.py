@@ -14,9 +14,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[2] / "unit" / "archive"))
 
+import regfixtures as conftest  # noqa: E402
 from memimage import make_image  # noqa: E402
 
-import conftest  # noqa: E402  (this directory's: registry fixtures)
 from dockyard.content.local import LocalContentStore  # noqa: E402
 from dockyard.registry import open_image, push_image  # noqa: E402
 

@@ -50,9 +50,11 @@ class Registry:
         return self.log.read_text(errors="replace")
 
 
-def _start(tmp: Path, auth: dict[str, object] | None) -> Registry:
+def _start(tmp: Path, auth: dict[str, object] | None, extra: dict[str, object] | None = None) -> Registry:
     if not os.path.exists(REGISTRY_BIN):
         pytest.skip("needs docker-registry (apt install docker-registry)")
+    extra = extra or {}
+    addr_host = str(extra.get("_addr_host", "127.0.0.1"))
     port = free_port()
     storage = tmp / "storage"
     storage.mkdir()
@@ -61,8 +63,10 @@ def _start(tmp: Path, auth: dict[str, object] | None) -> Registry:
         "log": {"level": "debug", "formatter": "text", "accesslog": {"disabled": False}},
         "storage": {"filesystem": {"rootdirectory": str(storage)}, "delete": {"enabled": True},
                     "maintenance": {"uploadpurging": {"enabled": False}}},
-        "http": {"addr": f"127.0.0.1:{port}", "secret": "test-secret"},
+        "http": {"addr": f"{addr_host}:{port}", "secret": "test-secret"},
     }
+    if "_tls" in extra:
+        config["http"]["tls"] = extra["_tls"]  # type: ignore[index]
     if auth:
         config["auth"] = auth
     cfg = tmp / "config.yml"
@@ -70,11 +74,16 @@ def _start(tmp: Path, auth: dict[str, object] | None) -> Registry:
     log = tmp / "registry.log"
     with open(log, "wb") as logf:
         proc = subprocess.Popen([REGISTRY_BIN, "serve", str(cfg)], stdout=logf, stderr=subprocess.STDOUT)
-    reg = Registry(f"127.0.0.1:{port}", storage, log, proc)
+    reg = Registry(f"{addr_host}:{port}", storage, log, proc)
+    scheme = "https" if "_tls" in extra else "http"
+    import ssl
+    insecure_ctx = ssl.create_default_context()
+    insecure_ctx.check_hostname = False
+    insecure_ctx.verify_mode = ssl.CERT_NONE
     deadline = time.monotonic() + 15
     while True:
         try:
-            urllib.request.urlopen(f"http://{reg.host}/v2/", timeout=1)
+            urllib.request.urlopen(f"{scheme}://{reg.host}/v2/", timeout=1, context=insecure_ctx)
             break
         except urllib.error.HTTPError:
             break  # 401: up, wants auth

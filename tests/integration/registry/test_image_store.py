@@ -39,6 +39,10 @@ def test_registry_to_store_to_registry_and_archives(registry, images, tmp_path: 
     local = images.open(f"{registry.host}/app:1")
     check_image(local)
     assert push_image(local, f"{registry.host}/copy:1") == img.digest()
+    seen: list[str] = []
+    push_image(local, f"{registry.host}/copy2:1", mount_from=[f"{registry.host}/app"],
+               status=lambda d, s: seen.append(s))
+    assert seen == ["mounted", "mounted"]
 
     buf = io.BytesIO()
     docker_archive.save([(local, ["app:saved"])], buf)
