@@ -61,7 +61,9 @@ def main() -> None:
     svc = NetworkService(tmp, conn, cfg)
     procs: list[subprocess.Popen[bytes]] = []
     try:
-        svc.setup("0" * 64, AttachOptions(name="warm"), start_netns()[1])  # bridge + base rules exist
+        warm, warm_pid = start_netns()
+        procs.append(warm)
+        svc.setup("0" * 64, AttachOptions(name="warm"), warm_pid)  # bridge + base rules exist
         setup, setup_port, release = [], [], []
         for i in range(20):
             p, pid = start_netns()
