@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from dockyard.errors import DockerfileSyntaxError, InvalidArgument
 
-from .shell import ShellLex
+from .shell import ShellLex, go_quote
 
 __all__ = ["Directives", "Heredoc", "Node", "ParseResult", "parse", "parse_heredoc_word"]
 
@@ -284,7 +284,7 @@ def _name_val(rest: str, key: str, escape: str) -> _Args:
     for word in words:
         if "=" not in word:
             raise InvalidArgument(
-                f'Syntax error - can\'t find = in "{word}". Must be of the form: name=value'
+                f"Syntax error - can't find = in {go_quote(word)}. Must be of the form: name=value"
             )
         k, _, v = word.partition("=")
         out += [k, v]
