@@ -70,6 +70,10 @@ class _Words:
         self.in_word = True
 
     def add_string(self, s: str) -> None:
+        if s and not any(ch.isspace() for ch in s):
+            self.buf.append(s)
+            self.in_word = True
+            return
         for ch in s:
             self.add_char(ch)
 
