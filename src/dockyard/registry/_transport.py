@@ -9,7 +9,7 @@ import io
 import os
 import ssl
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO, cast
 
 import httpx
@@ -197,7 +197,14 @@ class Transport:
         """GET ``path`` (following redirects) as a file object; transport errors become
         RegistryUnavailable (a truncated download fails, never ends early silently)."""
         resp = self.request("GET", path, scopes=scopes, headers=headers, stream=True, what=what)
-        return cast(BinaryIO, io.BufferedReader(_ResponseReader(resp, what or path), 1 << 20))
+
+        def reopen(offset: int) -> httpx.Response:
+            hdrs = dict(headers or {}, Range=f"bytes={offset}-")
+            return self.request("GET", path, scopes=scopes, headers=hdrs, stream=True, what=what,
+                                expect=(200, 206))
+
+        reader = _ResponseReader(resp, what or path, reopen, self.retries, self.backoff)
+        return cast(BinaryIO, io.BufferedReader(reader, 1 << 20))
 
 
 def _is_tls_error(err: BaseException) -> bool:
@@ -219,12 +226,46 @@ def _retry_after(resp: httpx.Response) -> float | None:
 
 
 class _ResponseReader(io.RawIOBase):
-    def __init__(self, resp: httpx.Response, what: str) -> None:
+    """A streamed response as a raw file; an interrupted download resumes with a Range request
+    (up to ``retries`` times) when the body is not content-encoded."""
+
+    def __init__(self, resp: httpx.Response, what: str,
+                 reopen: Callable[[int], httpx.Response] | None = None, retries: int = 0,
+                 backoff: float = 0.25) -> None:
         super().__init__()
         self._resp = resp
         self._what = what
+        self._reopen = reopen
+        self._retries = retries
+        self._backoff = backoff
         self._it: Iterator[bytes] = resp.iter_bytes(1 << 20)
         self._buf = b""
+        self._offset = 0  # bytes received so far
+
+    def _resume(self, err: httpx.HTTPError) -> None:
+        if self._reopen is None or self._retries <= 0 or self._resp.headers.get("Content-Encoding"):
+            raise RegistryUnavailable(f"{self._what}: download interrupted: {err}") from err
+        self._retries -= 1
+        self._resp.close()
+        time.sleep(self._backoff)
+        resp = self._reopen(self._offset)
+        skip = 0
+        if resp.status_code == 200:
+            skip = self._offset  # server ignored Range: read past what we have
+        elif not resp.headers.get("Content-Range", "").startswith(f"bytes {self._offset}-"):
+            resp.close()
+            raise RegistryUnavailable(f"{self._what}: download interrupted and cannot resume: {err}") from err
+        self._resp = resp
+        self._it = resp.iter_bytes(1 << 20)
+        while skip:
+            chunk = next(self._it, b"")
+            if not chunk:
+                break
+            if len(chunk) > skip:
+                self._buf = chunk[skip:]
+                self._offset += len(self._buf)
+                return
+            skip -= len(chunk)
 
     def readable(self) -> bool:
         return True
@@ -234,10 +275,11 @@ class _ResponseReader(io.RawIOBase):
         while not self._buf:
             try:
                 self._buf = next(self._it)
+                self._offset += len(self._buf)
             except StopIteration:
                 return 0
             except httpx.HTTPError as err:
-                raise RegistryUnavailable(f"{self._what}: download interrupted: {err}") from err
+                self._resume(err)
         n = min(len(view), len(self._buf))
         view[:n] = self._buf[:n]
         self._buf = self._buf[n:]

@@ -43,6 +43,12 @@ Progress = Callable[[str, int, int], None]
 Status = Callable[[str, str], None]
 """status(digest, "exists" | "mounted" | "pushed")"""
 
+NON_DISTRIBUTABLE = frozenset({
+    oci.DOCKER_LAYER_FOREIGN, oci.OCI_LAYER_NONDIST_GZIP,
+    "application/vnd.oci.image.layer.nondistributable.v1.tar",
+    "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
+})
+"""Layers docker does not push (their manifest entry carries URLs instead)."""
 MONOLITHIC_LIMIT = 8 << 20
 CHUNK_SIZE = 16 << 20
 
@@ -287,7 +293,8 @@ def push_image(img: Image, ref: Reference | str, *, progress: Progress | None = 
             return _push_blob(t, r.repository, layer.digest, layer.size, layer.compressed, src,
                               progress, status, chunk_size, monolithic_limit)
 
-        unique = list({layer.digest: layer for layer in layers}.values())
+        unique = [la for la in {layer.digest: layer for layer in layers}.values()
+                  if la.media_type not in NON_DISTRIBUTABLE]
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             for _ in pool.map(push_layer, unique):
                 pass

@@ -30,6 +30,8 @@ def _sha(b: bytes) -> str:
     return "sha256:" + hashlib.sha256(b).hexdigest()
 
 
+RESUMABLE = bytes(range(256)) * 4
+
 GOOD_MANIFEST = json.dumps({
     "schemaVersion": 2, "mediaType": oci.OCI_MANIFEST,
     "config": oci.descriptor(oci.OCI_CONFIG, _sha(GOOD_CONFIG), len(GOOD_CONFIG)), "layers": [],
@@ -52,6 +54,20 @@ class Fake:
                 fake.hits[self.path] = fake.hits.get(self.path, 0) + 1
                 if self.path == "/v2/flaky/manifests/latest" and fake.hits[self.path] <= 2:
                     self._send(503, b"", {})
+                    return
+                if self.path.startswith("/v2/resume/blobs/"):
+                    rng = self.headers.get("Range")
+                    if rng is None:
+                        self.send_response(200)
+                        self.send_header("Content-Length", str(len(RESUMABLE)))
+                        self.end_headers()
+                        self.wfile.write(RESUMABLE[:300])
+                        self.wfile.flush()
+                        self.close_connection = True
+                        return
+                    start = int(rng.split("=")[1].rstrip("-"))
+                    self._send(206, RESUMABLE[start:],
+                               {"Content-Range": f"bytes {start}-{len(RESUMABLE) - 1}/{len(RESUMABLE)}"})
                     return
                 if self.path == "/v2/cut/blobs/sha256:" + "b" * 64:
                     self.send_response(200)
@@ -158,3 +174,15 @@ def test_truncated_download(fake: Fake) -> None:
         with pytest.raises(DockyardError) as err, layer.compressed() as f:
             f.read()
         assert isinstance(err.value, Unavailable | DigestMismatch) or "truncated" in str(err.value)
+
+
+def test_interrupted_download_resumes_with_range(fake: Fake) -> None:
+    from dockyard.registry.client import connect
+    from dockyard.registry.manifest import verified
+
+    t = connect(fake.host)
+    with verified(t.stream(f"/v2/resume/blobs/{_sha(RESUMABLE)}", scopes=()), _sha(RESUMABLE),
+                  len(RESUMABLE)) as f:
+        assert f.read() == RESUMABLE
+    t.close()
+    assert fake.hits[f"/v2/resume/blobs/{_sha(RESUMABLE)}"] == 2
