@@ -18,19 +18,23 @@ import hashlib
 import io
 from typing import Any, BinaryIO, Literal, cast
 
-from ..errors import InvalidArgument, NotImplemented_
+from ..errors import DockyardError, InvalidArgument, NotImplemented_
 
 Algo = Literal["gzip", "zstd", "none"]
 
+_READ_SIZE = 1 << 20
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
 try:  # pragma: no cover - depends on the environment
     from isal import igzip as _igzip
+    from isal import isal_zlib as _zlib_impl
 
     _GzipFile: Any = _igzip.GzipFile
     GZIP_IMPL = "isal"
 except ImportError:  # pragma: no cover
+    import zlib as _zlib_impl  # type: ignore[no-redef]
+
     _GzipFile = gzip.GzipFile
     GZIP_IMPL = "zlib"
 
@@ -149,19 +153,67 @@ class _ErrorMappingReader(io.RawIOBase):
     def read(self, size: int | None = -1) -> bytes:
         try:
             return cast(bytes, self._inner.read(-1 if size is None else size))
-        except (EOFError, OSError, ValueError) as err:
-            raise InvalidArgument(f"invalid {self._algo} stream: {err}") from err
+        except DockyardError:
+            raise
         except Exception as err:  # zstandard.ZstdError and isal errors have their own classes
             raise InvalidArgument(f"invalid {self._algo} stream: {err}") from err
 
     def readinto(self, buf: Any) -> int:
-        data = self.read(len(buf))
-        buf[: len(data)] = data
-        return len(data)
+        try:
+            return cast(int, self._inner.readinto(buf))
+        except DockyardError:
+            raise
+        except Exception as err:
+            raise InvalidArgument(f"invalid {self._algo} stream: {err}") from err
 
     def close(self) -> None:
         self._inner.close()
         super().close()
+
+
+class _GzipReader(io.RawIOBase):
+    """Decompresses concatenated gzip members (CRC and length checked by the library), output
+    bounded per call; a member cut short raises.  Zero padding after the last member is allowed,
+    as gzip(1) allows it."""
+
+    def __init__(self, src: io.RawIOBase) -> None:
+        self._src = src
+        self._dobj: Any = None
+        self._tail = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf: Any) -> int:
+        n = len(buf)
+        while True:
+            if not self._tail:
+                self._tail = self._src.read(1 << 18) or b""
+                if not self._tail:
+                    if self._dobj is not None:
+                        raise InvalidArgument("truncated gzip stream")
+                    return 0
+            if self._dobj is None:
+                if not self._tail.strip(b"\0"):
+                    self._tail = b""
+                    continue
+                self._dobj = _zlib_impl.decompressobj(wbits=31)
+            out = self._dobj.decompress(self._tail, n)
+            if self._dobj.eof:
+                self._tail = self._dobj.unused_data
+                self._dobj = None
+            else:
+                self._tail = self._dobj.unconsumed_tail
+            if out:
+                buf[: len(out)] = out
+                return len(out)
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            return self.readall()
+        buf = bytearray(size)
+        n = self.readinto(buf)
+        return bytes(buf[:n])
 
 
 class _ZstdReader(io.RawIOBase):
@@ -245,11 +297,13 @@ def open_decompressed_reader(stream: BinaryIO, algo: Algo | Literal["auto"] = "a
     if algo == "none":
         return cast(BinaryIO, src)
     if algo == "gzip":
-        return cast(BinaryIO, _ErrorMappingReader(_GzipFile(fileobj=src, mode="rb"), "gzip"))
+        gz = _ErrorMappingReader(_GzipReader(src), "gzip")
+        return cast(BinaryIO, io.BufferedReader(gz, _READ_SIZE))  # big reads: far fewer calls
     if algo == "zstd":
         if _zstd is None:
             raise NotImplemented_("zstd layers need the 'zstandard' package")
-        return cast(BinaryIO, _ErrorMappingReader(_ZstdReader(src), "zstd"))
+        zst = _ErrorMappingReader(_ZstdReader(src), "zstd")
+        return cast(BinaryIO, io.BufferedReader(zst, _READ_SIZE))
     raise InvalidArgument(f"unknown compression: {algo!r}")
 
 
