@@ -7,7 +7,6 @@ Nothing here does network or file I/O itself; the ``BlobOpener`` passed in does.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import io
 import json
@@ -18,7 +17,7 @@ from typing import Any, BinaryIO, cast
 
 from .. import digest as _digest
 from .. import oci
-from ..errors import DigestMismatch, FailedPrecondition, InvalidArgument, NotFound, NotImplemented_
+from ..errors import DigestMismatch, FailedPrecondition, InvalidArgument, NotFound
 
 MAX_MANIFEST_SIZE = 4 << 20
 """Manifests, indexes and configs larger than this are refused (docker uses 4 MiB too)."""
@@ -189,17 +188,42 @@ def read_limited(f: BinaryIO, limit: int, what: str) -> bytes:
     return data
 
 
+class _Closing(io.RawIOBase):
+    """Read ``inner``; closing closes ``inner`` and ``outer`` (the compressed source)."""
+
+    def __init__(self, inner: BinaryIO, outer: BinaryIO) -> None:
+        super().__init__()
+        self._inner, self._outer = inner, outer
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        view = memoryview(b)
+        data = self._inner.read(len(view))
+        view[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            try:
+                self._inner.close()
+            finally:
+                self._outer.close()
+                super().close()
+
+
 def decompress(stream: BinaryIO) -> BinaryIO:
-    """The uncompressed tar of a layer blob (gzip or plain tar, detected by magic bytes)."""
-    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(
-        cast(Any, stream), 1 << 20)
-    head = buffered.peek(4)[:4]
-    if head[:2] == b"\x1f\x8b":
-        return cast(BinaryIO, gzip.GzipFile(fileobj=buffered, mode="rb"))
-    if head == b"\x28\xb5\x2f\xfd":
-        buffered.close()
-        raise NotImplemented_("zstd-compressed layers are not supported")
-    return cast(BinaryIO, buffered)
+    """The uncompressed tar of a layer blob (gzip, zstd or plain tar, detected by magic bytes);
+    closing it closes ``stream``."""
+    from ..diff.compression import open_decompressed_reader
+
+    try:
+        inner = open_decompressed_reader(stream)
+    except BaseException:
+        stream.close()
+        raise
+    return cast(BinaryIO, io.BufferedReader(_Closing(inner, stream), 1 << 20))
 
 
 # --- a lazy image over a blob opener -----------------------------------------------------------
