@@ -38,8 +38,11 @@ def test_push_then_pull_round_trip(registry, tmp_path: Path) -> None:
         assert pulled.config_digest() == img.config_digest()
         check_image(pulled)
         _store_all(pulled, LocalContentStore(str(tmp_path / "cs")))
-    with open_image(f"{registry.host}/app@{digest}") as by_digest:
+    events: dict[str, tuple[int, int]] = {}
+    with open_image(f"{registry.host}/app@{digest}",
+                    progress=lambda d, n, t: events.update({d: (n, t)})) as by_digest:
         check_image(by_digest)
+    assert events == {la.digest: (la.size, la.size) for la in img.layers()}
     # second push: everything already there
     seen.clear()
     push_image(img, f"{registry.host}/app:v2", status=lambda d, s: seen.append((d, s)))

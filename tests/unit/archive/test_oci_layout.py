@@ -45,3 +45,39 @@ def test_sink_refuses_bad_blob_and_leaves_nothing(tmp_path: Path) -> None:
     assert not (path / "blobs/sha256" / layer.digest[7:]).exists()
     assert not (path / "index.json").exists()
     assert [p.name for p in (path / "blobs/sha256").iterdir()] == []
+
+
+def test_multi_platform_layout(tmp_path: Path) -> None:
+    from dockyard import oci
+    from dockyard.archive._files import DirWriter
+
+    amd, _ = make_image(random_sizes=[100], oci_types=True)
+    arm, _ = make_image(random_sizes=[200], oci_types=True)
+    path = str(tmp_path / "layout")
+    oci_layout.write_layout(path, [(amd, []), (arm, [])])
+    index = {"schemaVersion": 2, "mediaType": oci.OCI_INDEX, "manifests": [
+        oci.descriptor(oci.OCI_MANIFEST, arm.digest(), len(arm.raw_manifest()),
+                       platform={"os": "linux", "architecture": "arm64"}),
+        oci.descriptor(oci.OCI_MANIFEST, amd.digest(), len(amd.raw_manifest()),
+                       platform={"os": "linux", "architecture": "amd64"})]}
+    raw = json.dumps(index).encode()
+    w = DirWriter(path)
+    w.add_bytes(oci_layout.blob_name(oci_layout._digest.of_bytes(raw)), raw)
+    top = {"schemaVersion": 2, "manifests": [
+        oci.descriptor(oci.OCI_INDEX, oci_layout._digest.of_bytes(raw), len(raw),
+                       annotations={oci_layout.REF_NAME: "multi"})]}
+    w.add_bytes("index.json", json.dumps(top).encode())
+    assert oci_layout.open_image(path, "multi").digest() == amd.digest()
+    assert oci_layout.open_image(path, "multi", platform="linux/arm64").digest() == arm.digest()
+
+
+def test_uncompressed_oci_layers_like_docker_25(tmp_path: Path) -> None:
+    from dockyard.archive import docker_archive
+
+    img, _ = make_image(random_sizes=[1000, 2000], oci_types=True, compress=False)
+    buf = io.BytesIO()
+    docker_archive.save([(img, ["plain:1"])], buf)
+    [(loaded, tags)] = docker_archive.load(io.BufferedReader(io.BytesIO(buf.getvalue())))
+    assert tags == ["plain:1"] and loaded.digest() == img.digest()
+    assert [la.digest for la in loaded.layers()] == [la.diff_id for la in loaded.layers()]
+    check_image(loaded)
