@@ -87,7 +87,9 @@ IMAGES_FLAGS = (
 
 RMI_FLAGS = (F("force", "f", "bool", False, "Force removal of the image"),
              F("no-prune", None, "bool", False, "Do not delete untagged parents"))
-INSPECT_FLAGS = (FORMAT, F("size", "s", "bool", False, "Display total file sizes"),
+INSPECT_FORMAT = F("format", "f", "str", None, "Format output using a custom template: 'json', or a Go template",
+                   "string")
+INSPECT_FLAGS = (INSPECT_FORMAT, F("size", "s", "bool", False, "Display total file sizes"),
                  F("type", None, "str", None, "Return JSON for specified type"))
 STOP_FLAGS = (F("time", "t", "int", None, "Seconds to wait before killing the container"),
               F("signal", "s", "str", None, "Signal to send to the container"))

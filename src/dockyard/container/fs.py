@@ -17,7 +17,11 @@ from .service import ContainerService
 
 
 def run_in_rootfs(svc: ContainerService, c: Container, fn: Callable[[], None]) -> None:
-    """Run ``fn`` in a child chrooted into the container's filesystem; re-raise its error."""
+    """Run ``fn`` in a child chrooted into the container's filesystem; re-raise its error.
+
+    Everything ``fn`` imports must be imported before (the chroot hides dockyard's own files)."""
+    from .. import linux  # noqa: F401
+    from ..diff import apply, compare  # noqa: F401
     r, w = os.pipe()
     svc.db.close()  # SQLite connections must not cross fork()
     pid = os.fork()

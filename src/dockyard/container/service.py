@@ -37,6 +37,7 @@ from .model import (
 
 DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 DEFAULT_STOP_TIMEOUT = 10
+INIT_PATHS = ("/etc/hosts", "/etc/hostname", "/etc/resolv.conf", "/sbin/docker-init", "/dev/console")
 
 
 def parse_log_opts(opts: dict[str, str]) -> tuple[int, int]:
@@ -687,7 +688,21 @@ class ContainerService:
         from ..image.store import ImageStore
         c = self.get(ref)
         upper = os.path.join(self.store.container_dir(c.id), "upper")
-        return changes(upper, ImageStore(self.store).lowerdirs(c.image_id))
+        out = changes(upper, ImageStore(self.store).lowerdirs(c.image_id))
+        # like docker's init layer: the mountpoints dockyard itself creates are not the container's changes
+        hidden = {p for p in INIT_PATHS if self._init_only(upper, p)}
+        out = [(k, p) for k, p in out if p not in hidden]
+        parents = {os.path.dirname(p) for p in hidden}
+        return [(k, p) for k, p in out if not (k == "C" and p in parents and not any(
+            q.startswith(p + "/") for _, q in out))]
+
+    def _init_only(self, upper: str, path: str) -> bool:
+        """True when ``path`` in the upper dir is an empty mountpoint file created for a bind mount."""
+        try:
+            st = os.lstat(os.path.join(upper, path.lstrip("/")))
+        except OSError:
+            return False
+        return st.st_size == 0
 
     def size_rw(self, c: Container) -> int:
         return _du(os.path.join(self.store.container_dir(c.id), "upper"))

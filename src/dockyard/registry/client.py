@@ -26,7 +26,7 @@ from ..reference import parse as parse_reference
 from . import _auth
 from ._transport import Transport
 from .config import get_credentials
-from .errors import RegistryInvalid
+from .errors import RegistryDenied, RegistryInvalid, RegistryNotFound, RegistryUnauthenticated
 from .manifest import (
     ACCEPT,
     MAX_MANIFEST_SIZE,
@@ -162,7 +162,15 @@ def open_image(ref: Reference | str, *, platform: str | None = None, auth: Auth 
                              config_path=config_path)
     try:
         scopes = (_auth.repository_scope(r.repository, "pull"),)
-        raw, ctype, header_digest = _get_manifest(t, r.repository, r.digest or str(r.tag), scopes, str(r))
+        try:
+            raw, ctype, header_digest = _get_manifest(t, r.repository, r.digest or str(r.tag), scopes, str(r))
+        except (RegistryDenied, RegistryUnauthenticated) as err:
+            raise type(err)(f"pull access denied for {r.familiar_name}, repository does not exist or may "
+                            f"require 'docker login': {err.reason}", status=err.status, codes=err.codes,
+                            hint=f"dockyard login {r.registry}") from err
+        except RegistryNotFound as err:
+            raise RegistryNotFound(f"manifest for {r.familiar} not found: {err.reason}", status=err.status,
+                                   codes=err.codes) from err
         actual = _digest.of_bytes(raw)
         if r.digest and actual != r.digest:
             raise DigestMismatch(r.digest, actual, "manifest")

@@ -30,8 +30,9 @@ class RegistryError(DockyardError):
     temporary = False
 
     def __init__(self, message: str, *, status: int | None = None, codes: tuple[str, ...] = (),
-                 detail: Any = None, hint: str | None = None) -> None:
+                 detail: Any = None, hint: str | None = None, reason: str | None = None) -> None:
         super().__init__(message, hint=hint)
+        self.reason = reason or message  # the registry's own words, without our context
         self.status = status
         self.codes = codes
         self.detail = detail
@@ -107,4 +108,4 @@ def from_response(status: int, body: bytes, what: str) -> RegistryError:
                 detail = err.get("detail")
     text = "; ".join(messages) if messages else f"HTTP {status}"
     cls = _class_for(status, tuple(codes))
-    return cls(f"{what}: {text}", status=status, codes=tuple(codes), detail=detail)
+    return cls(f"{what}: {text}", status=status, codes=tuple(codes), detail=detail, reason=text)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import sys
@@ -72,18 +71,21 @@ def cmd_cp(ctx: Context, p: Parsed) -> int:
                 if not os.path.isdir(parent):
                     raise InvalidArgument(f"no such directory: {parent}")
                 target_dir = None
+            from ...diff.apply import extract_plain
             with tarfile.open(fileobj=tmp, mode="r:") as tar:
                 members = tar.getmembers()
+            tmp.seek(0)
+            if True:
                 if target_dir is not None or src_is_dir_contents:
                     out_dir = target_dir or dest
                     os.makedirs(out_dir, exist_ok=True)
-                    tar.extractall(out_dir, filter="tar" if not p.archive else "fully_trusted")
+                    extract_plain(tmp, os.path.realpath(out_dir), preserve_owner=p.archive)  # type: ignore[arg-type]
                 else:
                     # rename the top entry to the destination name
                     top = members[0].name.split("/")[0] if members else ""
                     staging = tempfile.mkdtemp(dir=os.path.dirname(os.path.abspath(dest)) or ".")
                     try:
-                        tar.extractall(staging, filter="tar" if not p.archive else "fully_trusted")
+                        extract_plain(tmp, staging, preserve_owner=p.archive)  # type: ignore[arg-type]
                         src = os.path.join(staging, top)
                         if os.path.isdir(dest) and not os.path.islink(dest):
                             shutil.rmtree(dest)
@@ -122,5 +124,4 @@ def cmd_cp(ctx: Context, p: Parsed) -> int:
     buf.seek(0)
     fs.copy_to(svc, dc, dest_dir, buf.fileno())
     buf.close()
-    del io
     return 0

@@ -1,0 +1,84 @@
+"""Fixtures for end-to-end tests of the dockyard CLI on a private store root."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+DOCKYARD = [sys.executable, "-m", "dockyard.cli.main"]
+
+
+def _reason() -> str | None:
+    if os.geteuid() != 0:
+        return "needs root (namespaces, overlayfs, cgroups)"
+    if not os.path.exists("/bin/busybox"):
+        return "needs /bin/busybox (apt install busybox-static)"
+    return None
+
+
+REASON = _reason()
+
+
+class DY:
+    def __init__(self, root: str) -> None:
+        self.root = root
+
+    def __call__(self, *args: str, input: bytes | None = None, check: bool = True, timeout: float = 60
+                 ) -> subprocess.CompletedProcess[str]:
+        p = subprocess.run([*DOCKYARD, "--root", self.root, *args], input=input.decode() if input else None,
+                           capture_output=True, text=True, timeout=timeout)
+        if check and p.returncode != 0:
+            raise AssertionError(f"dockyard {' '.join(args)} -> {p.returncode}\n{p.stdout}\n{p.stderr}")
+        return p
+
+    def out(self, *args: str) -> str:
+        return self(*args).stdout.strip()
+
+    def cleanup(self) -> None:
+        p = self("ps", "-aq", "--no-trunc", check=False)
+        ids = p.stdout.split()
+        if ids:
+            self("rm", "-f", *ids, check=False)
+
+
+@pytest.fixture(scope="session")
+def store_root() -> Iterator[str]:
+    if REASON:
+        pytest.skip(REASON)
+    root = tempfile.mkdtemp(prefix="dockyard-test-")
+    dy = DY(root)
+    dy("bootstrap", "busybox")
+    yield root
+    dy.cleanup()
+    subprocess.run(["pkill", "-f", "--", f"--root {root}"], check=False)
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def dy(store_root: str) -> Iterator[DY]:
+    d = DY(store_root)
+    yield d
+    d.cleanup()
+
+
+@pytest.fixture
+def fresh_root() -> Iterator[DY]:
+    if REASON:
+        pytest.skip(REASON)
+    root = tempfile.mkdtemp(prefix="dockyard-test-")
+    d = DY(root)
+    d("bootstrap", "busybox")
+    yield d
+    d.cleanup()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def upper_dir(root: str, cid: str) -> Path:
+    return Path(root) / "containers" / cid / "upper"
