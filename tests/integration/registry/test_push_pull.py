@@ -99,8 +99,12 @@ def test_pull_index_selects_platform(registry) -> None:
 
 
 def test_not_found(registry) -> None:
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match=f"manifest for {registry.host}/nothing:here not found: "):
         open_image(f"{registry.host}/nothing:here")
+    img, _ = make_image(random_sizes=[10])
+    push_image(img, f"{registry.host}/something:1")
+    with pytest.raises(NotFound, match="manifest unknown"):
+        open_image(f"{registry.host}/something:2")
 
 
 def test_pull_skopeo_pushed_image(registry, tmp_path: Path) -> None:
@@ -154,6 +158,8 @@ def test_basic_auth(basic_registry, tmp_path: Path) -> None:
     img, _ = make_image(random_sizes=[100])
     with pytest.raises(Unauthenticated):
         push_image(img, f"{basic_registry.host}/a:1", auth="anonymous")
+    with pytest.raises(Unauthenticated, match="pull access denied for"):
+        open_image(f"{basic_registry.host}/a:1", auth="anonymous")
     cfg = str(tmp_path / "docker" / "config.json")
     with pytest.raises(Unauthenticated):
         login(basic_registry.host, "user", "wrong", config_path=cfg)
