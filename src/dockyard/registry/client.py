@@ -19,6 +19,7 @@ import httpx
 
 from .. import digest as _digest
 from .. import oci
+from ..content.local import LocalContentStore
 from ..errors import DigestMismatch, InvalidArgument
 from ..image.protocols import Image, Layer
 from ..reference import Reference
@@ -81,11 +82,33 @@ class RegistryImage(BlobImage):
         self.transport = transport
         self.index_digest = index_digest
         self._progress = progress
+        self._local: LocalContentStore | None = None
         super().__init__(raw_manifest, self._open_blob, media_type=media_type,
                          source=BlobSource(ref.registry, ref.repository))
 
+    def prefetch(self, content: LocalContentStore, *, jobs: int = 4) -> None:
+        """Download every layer not yet in ``content`` in parallel (each staged and verified by a
+        BlobWriter); afterwards the layers' ``compressed()`` read the local copies."""
+        self._local = content
+
+        def fetch(layer: Layer) -> None:
+            if content.exists(layer.digest):
+                if self._progress:
+                    self._progress(layer.digest, layer.size, layer.size)
+                return
+            with content.writer(layer.digest, layer.size) as w, layer.compressed() as f:
+                while chunk := f.read(1 << 20):
+                    w.write(chunk)
+                w.commit()
+
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            for _ in pool.map(fetch, {la.digest: la for la in self.layers()}.values()):
+                pass
+
     def _open_blob(self, descriptor: dict[str, Any]) -> BinaryIO:
         dg = str(descriptor["digest"])
+        if self._local is not None and self._local.exists(dg):
+            return self._local.open(dg)
         f = self.transport.stream(f"/v2/{self.ref.repository}/blobs/{dg}",
                                   scopes=(_auth.repository_scope(self.ref.repository, "pull"),),
                                   what=f"{self.ref.name}@{dg}")

@@ -50,6 +50,18 @@ def test_push_then_pull_round_trip(registry, tmp_path: Path) -> None:
     assert sorted(list_tags(f"{registry.host}/app")) == ["v1", "v2"]
 
 
+def test_prefetch_parallel(registry, tmp_path: Path) -> None:
+    img, _ = make_image(random_sizes=[100_000, 200_000, 300_000])
+    push_image(img, f"{registry.host}/pre:1")
+    store = LocalContentStore(str(tmp_path / "cs"))
+    with open_image(f"{registry.host}/pre:1") as pulled:
+        pulled.prefetch(store, jobs=3)
+        assert set(store.walk()) == {la.digest for la in img.layers()}
+        hits = registry.log_text().count("GET /v2/pre/blobs/")
+        check_image(pulled)  # reads the local copies
+        assert registry.log_text().count("GET /v2/pre/blobs/") == hits
+
+
 def test_chunked_upload_and_progress(registry) -> None:
     img, _ = make_image(random_sizes=[3 << 20])
     events: list[tuple[str, int, int]] = []
