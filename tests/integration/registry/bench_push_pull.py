@@ -34,16 +34,7 @@ def main() -> None:
             store = LocalContentStore(os.path.join(tmp, "cs"))
             t0 = time.perf_counter()
             with open_image(f"{reg.host}/bench:1") as pulled:
-                from concurrent.futures import ThreadPoolExecutor
-
-                def fetch(layer: object) -> None:
-                    with store.writer(layer.digest, layer.size) as w, layer.compressed() as f:  # type: ignore[attr-defined]
-                        while chunk := f.read(mib):
-                            w.write(chunk)
-                        w.commit()
-
-                with ThreadPoolExecutor(4) as pool:
-                    list(pool.map(fetch, pulled.layers()))
+                pulled.prefetch(store, jobs=4)
             pull_s = time.perf_counter() - t0
         finally:
             conftest._stop(reg)
