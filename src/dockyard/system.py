@@ -78,7 +78,7 @@ def check(engine: Engine, *, repair: bool = False, verify_blobs: bool = True) ->
                 rep.problems.append(f"container {r['id'][:12]}: {sub}/ missing")
         if r["image_id"] not in image_ids:
             rep.problems.append(f"container {r['id'][:12]}: image {r['image_id'][7:19]} missing")
-    engine.containers.list()  # reconciles records whose processes died with their monitor
+    engine.containers.list_containers()  # reconciles records whose processes died with their monitor
     for name in os.listdir(st.containers_dir):
         if name in ids:
             continue

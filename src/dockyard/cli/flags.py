@@ -111,7 +111,7 @@ def parse(cmd: Command, argv: list[str]) -> Parsed:
             break
         if a.startswith("--") and len(a) > 2:
             name, eq, value = a[2:].partition("=")
-            f = by_long.get(name)
+            f = by_long.get(name)  # type: ignore[assignment]
             if f is None:
                 raise UsageError(f"unknown flag: --{name}")
             if f.kind == "bool":
@@ -128,7 +128,7 @@ def parse(cmd: Command, argv: list[str]) -> Parsed:
             j = 1
             while j < len(a):
                 ch = a[j]
-                f = by_short.get(ch)
+                f = by_short.get(ch)  # type: ignore[assignment]
                 if f is None:
                     raise UsageError(f"unknown shorthand flag: '{ch}' in {a}")
                 if f.kind == "bool":

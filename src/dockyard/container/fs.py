@@ -16,7 +16,7 @@ from .model import Container, alive
 from .service import ContainerService
 
 
-def run_in_rootfs(svc: ContainerService, c: Container, fn: Callable[[], None]) -> None:
+def run_in_rootfs(svc: ContainerService, c: Container, fn: Callable[[], None], *, write: bool = False) -> None:
     """Run ``fn`` in a child chrooted into the container's filesystem; re-raise its error.
 
     Everything ``fn`` imports must be imported before (the chroot hides dockyard's own files)."""
@@ -29,7 +29,8 @@ def run_in_rootfs(svc: ContainerService, c: Container, fn: Callable[[], None]) -
         code = 0
         try:
             os.close(r)
-            if c.status in ("running", "paused") and alive(c.pid, c.pid_start):
+            running = c.status in ("running", "paused") and alive(c.pid, c.pid_start)
+            if write and running:  # changes must land in the live container
                 root = f"/proc/{c.pid}/root"
             else:
                 from .. import linux
@@ -37,7 +38,12 @@ def run_in_rootfs(svc: ContainerService, c: Container, fn: Callable[[], None]) -
                 linux.mount(None, "/", None, linux.MS_REC | linux.MS_PRIVATE)
                 root = os.path.join(svc.bundle_dir(c.id), "rootfs")
                 m = svc.rootfs_mounts(c)[0]
-                linux.mount(m.source, root, m.type, 0, ",".join(m.options))
+                opts = list(m.options)
+                if not write:  # a read-only view: the writable layer becomes the top lower layer
+                    d = svc.bundle_dir(c.id)
+                    lowers = next(o for o in opts if o.startswith("lowerdir="))[len("lowerdir="):]
+                    opts = [f"lowerdir={d}/upper:{lowers}"]
+                linux.mount(m.source, root, m.type, linux.MS_RDONLY if not write else 0, ",".join(opts))
             os.chroot(root)
             os.chdir("/")
             fn()
@@ -66,16 +72,9 @@ def export(svc: ContainerService, ref: str, out_fd: int) -> None:
     def body() -> None:
         from ..diff.compare import write_tar_of_tree
         with os.fdopen(os.dup(out_fd), "wb") as out:
-            write_tar_of_tree("/", out, skip_mounts=True) if _accepts_skip() else write_tar_of_tree("/", out)
+            write_tar_of_tree("/", out)
 
     run_in_rootfs(svc, c, body)
-
-
-def _accepts_skip() -> bool:
-    import inspect
-
-    from ..diff.compare import write_tar_of_tree
-    return "skip_mounts" in inspect.signature(write_tar_of_tree).parameters
 
 
 def copy_from(svc: ContainerService, ref: str, path: str, out_fd: int) -> None:
@@ -112,7 +111,7 @@ def copy_to(svc: ContainerService, ref: str, dest: str, in_fd: int) -> None:
         with os.fdopen(os.dup(in_fd), "rb") as src:
             extract_plain(src, d)
 
-    run_in_rootfs(svc, c, body)
+    run_in_rootfs(svc, c, body, write=True)
 
 
 def stat_in(svc: ContainerService, ref: str, path: str) -> str:

@@ -126,7 +126,7 @@ def parse_restart(policy: str) -> tuple[str, int]:
         if name != "on-failure":
             raise InvalidArgument(f"maximum retry count cannot be used with restart policy '{name}'")
         if not count.isdigit():
-            raise InvalidArgument(f"invalid restart policy format: maximum retry count must be an integer")
+            raise InvalidArgument("invalid restart policy format: maximum retry count must be an integer")
         return name, int(count)
     return name, 0
 

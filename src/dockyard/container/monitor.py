@@ -210,7 +210,7 @@ def _pump(pid: int, console: int | None, out_r: int | None, err_r: int | None, l
         timeout = None if status is None else max(0, int((exited_at + 0.5 - time.monotonic()) * 1000))
         if status is not None and timeout == 0:
             break  # grandchildren holding the pipes: stop waiting for them
-        for fd, ev in poller.poll(timeout):
+        for fd, _ev in poller.poll(timeout):
             if fd == pidfd:
                 _, st = os.waitpid(pid, 0)
                 status = st

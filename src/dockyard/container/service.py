@@ -150,7 +150,7 @@ class ContainerService:
             raise ContainerNotFound(ref)
         return self._reconcile(Container.from_row(row))
 
-    def list(self) -> list[Container]:
+    def list_containers(self) -> list[Container]:
         rows = self.db.query("SELECT * FROM containers ORDER BY created DESC")
         return [self._reconcile(Container.from_row(r)) for r in rows]
 
@@ -313,6 +313,7 @@ class ContainerService:
 
     def read_rootfs_file(self, c: Container, path: str) -> bytes | None:
         import stat
+
         from ..image.store import ImageStore
         rel = path.lstrip("/")
         dirs = [os.path.join(self.store.container_dir(c.id), "upper")] + ImageStore(self.store).lowerdirs(c.image_id)
@@ -382,7 +383,7 @@ class ContainerService:
         to this process's stdout/stderr (and stdin to it with ``stdin``); wait_exit() gives the code."""
         c = self.get(ref)
         if c.status == "paused":
-            raise Conflict(f"cannot start a paused container, try unpause instead")
+            raise Conflict("cannot start a paused container, try unpause instead")
         if c.status in ("running", "restarting"):
             return StartHandle(c.id, c.pid, c.monitor_pid, None)
         if c.status in ("removing", "dead"):
@@ -626,7 +627,7 @@ class ContainerService:
 
     def prune(self) -> list[str]:
         out = []
-        for c in self.list():
+        for c in self.list_containers():
             if c.status in ("created", "exited", "dead"):
                 out.append(self.remove(c.id))
         return out

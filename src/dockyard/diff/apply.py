@@ -22,12 +22,12 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-import tarfile
 from dataclasses import dataclass
 from typing import BinaryIO, Literal
 
 from ..errors import DockyardError, FailedPrecondition, InvalidArgument
-from ._entries import check_end, check_symlink_target, clean_name, iter_members, xattrs_of
+from ._entries import check_symlink_target, clean_name, xattrs_of
+from ._tarreader import Member, TarReader
 from .compression import Algo, HashingReader, open_decompressed_reader
 
 WHITEOUT_PREFIX = ".wh."
@@ -61,30 +61,19 @@ class _Meta:
     xattrs: dict[str, bytes]
 
 
-def _meta(m: tarfile.TarInfo) -> _Meta:
+def _meta(m: Member) -> _Meta:
     return _Meta(mode=m.mode & 0o7777, uid=m.uid, gid=m.gid, mtime_ns=int(m.mtime * 1_000_000_000),
-                 xattrs=xattrs_of(m))
+                 xattrs=xattrs_of(m.name, m.pax))
 
 
-def _copy_data(tf: tarfile.TarFile, m: tarfile.TarInfo, fd: int) -> int:
-    src = tf.extractfile(m)
-    if src is None:
-        raise InvalidArgument(f"tar entry {m.name!r}: no data")
+def _copy_data(tr: TarReader, m: Member, fd: int) -> int:
     written = 0
-    while True:
-        try:
-            buf = src.read(_CHUNK)
-        except (tarfile.TarError, EOFError) as err:
-            raise InvalidArgument(f"tar entry {m.name!r}: {err}") from err
-        if not buf:
-            break
+    for buf in tr.data(m):
         view = memoryview(buf)
         while view:
             n = os.write(fd, view)
             view = view[n:]
         written += len(buf)
-    if written != m.size:
-        raise InvalidArgument(f"tar entry {m.name!r}: truncated data")
     return written
 
 
@@ -106,10 +95,9 @@ class _Run:
     def __init__(self, stream: BinaryIO, compression: Algo | Literal["auto"]) -> None:
         self.outer = HashingReader(stream)
         self.inner = HashingReader(open_decompressed_reader(self.outer, compression))  # type: ignore[arg-type]
-        self.tf, self.members, self.window = iter_members(self.inner)  # type: ignore[arg-type]
+        self.reader = TarReader(self.inner)  # type: ignore[arg-type]
 
     def finish(self, unpacked: int, entries: int) -> ApplyResult:
-        check_end(self.tf, self.window)
         self.inner.drain()
         self.outer.drain()
         return ApplyResult(diff_id=self.inner.digest, size=self.inner.size, digest=self.outer.digest,
@@ -153,7 +141,7 @@ class _LayerExtractor:
         else:
             os.unlink(self.path(rel))
 
-    def add(self, tf: tarfile.TarFile, m: tarfile.TarInfo) -> None:
+    def add(self, tr: TarReader, m: Member) -> None:
         rel = clean_name(m.name)
         if not rel:
             if not m.isdir():
@@ -179,7 +167,7 @@ class _LayerExtractor:
             self.kinds[rel] = _DIR
             self.dirs[rel] = _meta(m)
         elif m.isreg():
-            self.regular(tf, m, path)
+            self.regular(tr, m, path)
             self.kinds[rel] = _FILE
         elif m.issym():
             check_symlink_target(rel, m.linkname)
@@ -212,12 +200,12 @@ class _LayerExtractor:
         os.chmod(path, meta.mode)
         os.utime(path, ns=(meta.mtime_ns, meta.mtime_ns), follow_symlinks=False)
 
-    def regular(self, tf: tarfile.TarFile, m: tarfile.TarInfo, path: str) -> None:
+    def regular(self, tr: TarReader, m: Member, path: str) -> None:
         meta = _meta(m)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
         try:
             if m.size:
-                self.unpacked += _copy_data(tf, m, fd)
+                self.unpacked += _copy_data(tr, m, fd)
             if self.chown:
                 os.fchown(fd, meta.uid, meta.gid)  # before caps and mode: chown clears both
             _set_xattrs(fd, meta.xattrs, tolerant=False)
@@ -226,7 +214,7 @@ class _LayerExtractor:
         finally:
             os.close(fd)
 
-    def whiteout(self, m: tarfile.TarInfo, parent: str, base: str) -> None:
+    def whiteout(self, m: Member, parent: str, base: str) -> None:
         if base == OPAQUE_WHITEOUT:
             os.setxattr(self.path(parent), OPAQUE_XATTR, b"y")
             return
@@ -268,8 +256,8 @@ def apply_layer(stream: BinaryIO, dest: str, *, compression: Algo | Literal["aut
     ex = _LayerExtractor(dest)
     entries = 0
     try:
-        for m in run.members:
-            ex.add(run.tf, m)
+        for m in run.reader:
+            ex.add(run.reader, m)
             entries += 1
         result = run.finish(ex.unpacked, entries)
         ex.finish()
@@ -327,7 +315,7 @@ class _PlainExtractor:
         self.fds[rel] = fd
         return fd
 
-    def add(self, tf: tarfile.TarFile, m: tarfile.TarInfo) -> None:
+    def add(self, tr: TarReader, m: Member) -> None:
         rel = clean_name(m.name)
         if not rel:
             if not m.isdir():
@@ -362,7 +350,7 @@ class _PlainExtractor:
                          dir_fd=pfd)
             try:
                 if m.size:
-                    self.unpacked += _copy_data(tf, m, fd)
+                    self.unpacked += _copy_data(tr, m, fd)
                 self.apply_fd(fd, meta)
             finally:
                 os.close(fd)
@@ -423,8 +411,8 @@ def extract_plain(stream: BinaryIO, dest: str, *, preserve_owner: bool = True) -
     ex = _PlainExtractor(dest, preserve_owner)
     entries = 0
     try:
-        for m in run.members:
-            ex.add(run.tf, m)
+        for m in run.reader:
+            ex.add(run.reader, m)
             entries += 1
         result = run.finish(ex.unpacked, entries)
         ex.finish()

@@ -112,7 +112,7 @@ def import_tarball(images: ImageStore, stream: BinaryIO, *, tags: Sequence[str] 
     }
     if not base_cfg:
         config["config"] = {}
-    return images.put_image(config, [rec], tags)
+    return images.put_image(config, [rec], list(tags))
 
 
 def busybox_rootfs_tar(busybox: str = "/bin/busybox") -> tuple[bytes, int]:

@@ -120,9 +120,8 @@ class ImageStore:
             rows = self.db.query("SELECT id FROM images WHERE id LIKE ?", (f"sha256:{candidate}%",))
             if len(rows) == 1:
                 return str(rows[0]["id"])
-            if len(rows) > 1 and len(candidate) < 64:
-                if ref.startswith("sha256:") or len(candidate) >= 12:
-                    raise InvalidArgument(f"image id prefix {ref} is ambiguous")
+            if len(rows) > 1 and len(candidate) < 64 and (ref.startswith("sha256:") or len(candidate) >= 12):
+                raise InvalidArgument(f"image id prefix {ref} is ambiguous")
             if ref.startswith("sha256:") and not rows:
                 raise ImageNotFound(ref)
         try:
@@ -167,7 +166,7 @@ class ImageStore:
             out.append(_ref.parse(r["name"]).familiar)
         return out
 
-    def list(self) -> list[ImageRecord]:
+    def list_images(self) -> list[ImageRecord]:
         tags: dict[str, list[str]] = {}
         for r in self.db.query("SELECT name, image_id FROM tags ORDER BY name"):
             tags.setdefault(r["image_id"], []).append(_ref.parse(r["name"]).familiar)
@@ -369,7 +368,7 @@ class ImageStore:
     def prune(self, *, all_unused: bool = False) -> list[tuple[str, str]]:
         used = {r["image_id"] for r in self.db.query("SELECT DISTINCT image_id FROM containers")}
         out: list[tuple[str, str]] = []
-        for rec in self.list():
+        for rec in self.list_images():
             if rec.id in used:
                 continue
             if rec.tags and not all_unused:

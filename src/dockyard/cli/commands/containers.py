@@ -296,9 +296,8 @@ def _match_filters(c: Any, filters: list[tuple[str, str]], images: Any) -> bool:
                     return False
             except Exception:  # noqa: BLE001
                 return False
-        elif key == "exited":
-            if c.status != "exited" or str(c.exit_code) != val:
-                return False
+        elif key == "exited" and (c.status != "exited" or str(c.exit_code) != val):
+            return False
     return True
 
 
@@ -328,7 +327,7 @@ def _command(c: Any, no_trunc: bool) -> str:
 def cmd_ps(ctx: Context, p: Parsed) -> int:
     svc = ctx.engine.containers
     filters = _parse_filters(p.filter, ("status", "name", "id", "label", "ancestor", "exited"))
-    cs = svc.list()
+    cs = svc.list_containers()
     if not (p.all or p.latest or p.last > 0 or any(k == "status" for k, _ in filters)):
         cs = [c for c in cs if c.status in ("running", "paused", "restarting")]
     if p.latest:
@@ -377,9 +376,9 @@ def cmd_logs(ctx: Context, p: Parsed) -> int:
     svc = ctx.engine.containers
     c = svc.get(p.args[0])
     path = svc.log_path(c.id)
-    now = time.time()
-    since_t = parse_timestamp(p.since, now) if p.since else None
-    until_t = parse_timestamp(p.until, now) if p.until else None
+    time.time()
+    since_t = parse_timestamp(p.since) if p.since else None
+    until_t = parse_timestamp(p.until) if p.until else None
     tail = -1
     if p.tail not in ("all", "", None):
         try:
@@ -458,6 +457,7 @@ def cmd_logs(ctx: Context, p: Parsed) -> int:
 
 def cmd_exec(ctx: Context, p: Parsed) -> int:
     import ctypes
+
     from ...runtime.protocols import Stdio
     svc = ctx.engine.containers
     env = _env_files(p.env_file) + list(p.env)
@@ -549,8 +549,9 @@ def cmd_top(ctx: Context, p: Parsed) -> int:
         except KeyError:
             user = str(st.st_uid)
         cpu = (utime + stime) // hz
+        comm = data.split(b"(", 1)[1].rsplit(b")", 1)[0].decode(errors="replace")
         rows.append([user, str(pid), str(ppid), "0", time.strftime("%H:%M", time.localtime(start)), "?",
-                     time.strftime("%H:%M:%S", time.gmtime(cpu)), cmdline or f"[{data.split(b'(')[1].split(b')')[0].decode()}]"])
+                     time.strftime("%H:%M:%S", time.gmtime(cpu)), cmdline or f"[{comm}]"])
     header = ["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"]
     widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
     for r in [header] + rows:
@@ -574,7 +575,7 @@ STATS_HEADERS = {"ID": "CONTAINER ID", "Container": "CONTAINER", "Name": "NAME",
 def cmd_stats(ctx: Context, p: Parsed) -> int:
     from ..format.units import bytes_size
     svc = ctx.engine.containers
-    cs = [svc.get(r) for r in p.args] if p.args else [c for c in svc.list() if c.running or p.all]
+    cs = [svc.get(r) for r in p.args] if p.args else [c for c in svc.list_containers() if c.running or p.all]
 
     def sample() -> dict[str, Any]:
         out = {}

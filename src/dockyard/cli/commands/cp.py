@@ -114,7 +114,7 @@ def cmd_cp(ctx: Context, p: Parsed) -> int:
         dest_dir, name = os.path.dirname(os.path.normpath(dpath)) or "/", os.path.basename(os.path.normpath(dpath))
     else:
         raise InvalidArgument(f"no such directory: {os.path.dirname(dpath)}")
-    buf = tempfile.TemporaryFile()
+    buf = tempfile.TemporaryFile()  # noqa: SIM115
     with tarfile.open(fileobj=buf, mode="w:", format=tarfile.PAX_FORMAT) as tar:
         if spath.endswith("/.") and src_dir:
             for entry in sorted(os.listdir(spath)):

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import sys
-import time
-from typing import Any
 
 from ... import reference as _ref
 from ...errors import DockyardError, InvalidArgument
 from ..flags import Parsed
 from ..main import Context
-from ..output import parse_time, render, since, size
+from ..output import render, since, size
 
 IMAGES_TABLE = "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
 IMAGES_HEADERS = {"Repository": "REPOSITORY", "Tag": "TAG", "ID": "IMAGE ID", "CreatedSince": "CREATED",
@@ -36,7 +34,7 @@ def cmd_images(ctx: Context, p: Parsed) -> int:
     want_repo = p.args[0] if p.args else None
     rows = []
     import fnmatch
-    for rec in images.list():
+    for rec in images.list_images():
         names = list(rec.tags) or ["<none>:<none>"]
         for k, v in filters:
             if k == "dangling":
@@ -197,6 +195,3 @@ def cmd_bootstrap(ctx: Context, p: Parsed) -> int:
     print(image_id)
     return 0
 
-
-def _unused(*a: Any) -> None:
-    del time, parse_time

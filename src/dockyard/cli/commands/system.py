@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+from typing import Any
 
 from ..flags import Parsed
 from ..main import VERSION, Context
@@ -26,12 +27,12 @@ def cmd_version(ctx: Context, p: Parsed) -> int:
 
 def cmd_info(ctx: Context, p: Parsed) -> int:
     e = ctx.engine
-    cs = e.containers.list()
+    cs = e.containers.list_containers()
     info = {
         "Containers": len(cs), "ContainersRunning": sum(c.status == "running" for c in cs),
         "ContainersPaused": sum(c.status == "paused" for c in cs),
         "ContainersStopped": sum(c.status not in ("running", "paused") for c in cs),
-        "Images": len(e.images.list()), "Driver": "overlay2", "DockerRootDir": e.root,
+        "Images": len(e.images.list_images()), "Driver": "overlay2", "DockerRootDir": e.root,
         "KernelVersion": platform.release(), "OperatingSystem": "Linux", "NCPU": os.cpu_count(),
         "ServerVersion": VERSION, "CgroupVersion": "2" if os.path.exists("/sys/fs/cgroup/cgroup.controllers") else "1",
         "Runtimes": {"native": {}, "runc": {"path": "runc"}}, "DefaultRuntime": "native",
@@ -59,10 +60,10 @@ def cmd_check(ctx: Context, p: Parsed) -> int:
     return 1
 
 
-def _df_data(ctx: Context) -> dict[str, object]:
+def _df_data(ctx: Context) -> dict[str, Any]:
     from ...system import du
     e = ctx.engine
-    images = e.images.list()
+    images = e.images.list_images()
     layer_rows = e.store.db.query("SELECT chain_id, size FROM layers")
     lsize = {r["chain_id"]: r["size"] for r in layer_rows}
     usage: dict[str, int] = {}
@@ -73,7 +74,7 @@ def _df_data(ctx: Context) -> dict[str, object]:
         img_chains[rec.id] = chains
         for ch in chains:
             usage[ch] = usage.get(ch, 0) + 1
-    cs = e.containers.list()
+    cs = e.containers.list_containers()
     used_images = {c.image_id for c in cs}
     rows_images = []
     for rec in images:
@@ -123,7 +124,7 @@ def cmd_df(ctx: Context, p: Parsed) -> int:
                {"Type": "TYPE", "TotalCount": "TOTAL", "Active": "ACTIVE", "Size": "SIZE",
                 "Reclaimable": "RECLAIMABLE"})
         return 0
-    print(f"Images space usage:\n")
+    print("Images space usage:\n")
     irows = []
     for r in images:  # type: ignore[union-attr]
         rec = r["rec"]
