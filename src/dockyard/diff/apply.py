@@ -19,6 +19,7 @@ in concurrently) is refused, never followed.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import stat
@@ -61,9 +62,19 @@ class _Meta:
     xattrs: dict[str, bytes]
 
 
+_MAX_ID = 2**32 - 2  # (uid_t)-1 means "unchanged" to chown
+_MAX_NS = 2**63 - 1
+
+
 def _meta(m: Member) -> _Meta:
-    return _Meta(mode=m.mode & 0o7777, uid=m.uid, gid=m.gid, mtime_ns=int(m.mtime * 1_000_000_000),
-                 xattrs=xattrs_of(m.name, m.pax))
+    if not (0 <= m.uid <= _MAX_ID and 0 <= m.gid <= _MAX_ID):
+        raise InvalidArgument(f"tar entry {m.name!r}: uid/gid out of range ({m.uid}:{m.gid})")
+    try:
+        mtime_ns = int(m.mtime * 1_000_000_000)
+    except (OverflowError, ValueError) as err:  # inf / nan from a PAX record
+        raise InvalidArgument(f"tar entry {m.name!r}: invalid mtime") from err
+    mtime_ns = max(-_MAX_NS, min(mtime_ns, _MAX_NS))
+    return _Meta(mode=m.mode & 0o7777, uid=m.uid, gid=m.gid, mtime_ns=mtime_ns, xattrs=xattrs_of(m.name, m.pax))
 
 
 def _copy_data(tr: TarReader, m: Member, fd: int) -> int:
@@ -78,6 +89,8 @@ def _copy_data(tr: TarReader, m: Member, fd: int) -> int:
 
 
 def _set_xattrs(target: int | str, xattrs: dict[str, bytes], *, tolerant: bool) -> None:
+    """Set ``xattrs``; like docker, a filesystem that does not support one (ENOTSUP) or refuses
+    it (EPERM: trusted.* without CAP_SYS_ADMIN) is tolerated, other failures are not."""
     for name, value in xattrs.items():
         try:
             if isinstance(target, int):
@@ -85,7 +98,7 @@ def _set_xattrs(target: int | str, xattrs: dict[str, bytes], *, tolerant: bool) 
             else:
                 os.setxattr(target, name, value, follow_symlinks=False)
         except OSError as err:
-            if not tolerant:
+            if not tolerant and err.errno not in (errno.ENOTSUP, errno.EPERM):
                 raise FailedPrecondition(f"cannot set xattr {name} on {target}: {err}") from err
 
 
@@ -116,18 +129,25 @@ class _LayerExtractor:
         return self.root + "/" + rel if rel else self.root
 
     def ensure_parent(self, parent: str, entry: str) -> None:
-        kind = self.kinds.get(parent)
-        if kind == _DIR:
+        """Make sure ``parent`` is a directory this extraction created (creating missing ones,
+        mode 0755, as docker does); a symlink or non-directory on the way is refused."""
+        if self.kinds.get(parent) == _DIR:  # fast path: its ancestors were checked when it was made
             return
-        if kind is None:
-            grand = parent.rpartition("/")[0]
-            self.ensure_parent(grand, entry)
-            os.mkdir(self.path(parent), 0o755)
-            self.kinds[parent] = _DIR
-            return
-        if kind == _LINK:
-            raise InvalidArgument(f"tar entry {entry!r}: parent {parent!r} is a symlink")
-        raise InvalidArgument(f"tar entry {entry!r}: parent {parent!r} is not a directory")
+        missing: list[str] = []
+        cur = parent
+        while True:
+            kind = self.kinds.get(cur)
+            if kind == _DIR:
+                break
+            if kind == _LINK:
+                raise InvalidArgument(f"tar entry {entry!r}: parent {cur!r} is a symlink")
+            if kind is not None:
+                raise InvalidArgument(f"tar entry {entry!r}: parent {cur!r} is not a directory")
+            missing.append(cur)
+            cur = cur.rpartition("/")[0]
+        for rel in reversed(missing):
+            os.mkdir(self.path(rel), 0o755)
+            self.kinds[rel] = _DIR
 
     def remove(self, rel: str) -> None:
         kind = self.kinds.pop(rel)

@@ -155,3 +155,42 @@ def test_whiteouts_converted(tmp_path: Path) -> None:
     assert os.getxattr(dest / "opt", "trusted.overlay.opaque") == b"y"
     assert not (dest / "opt/.wh..wh..opq").exists()
     assert sorted(os.listdir(dest)) == ["etc", "opt"]
+
+
+@pytest.mark.parametrize("fmt", [tarfile.GNU_FORMAT, tarfile.USTAR_FORMAT, tarfile.PAX_FORMAT])
+def test_tar_formats(tmp_path: Path, fmt: int) -> None:
+    long = "d/" + "x" * 90 + "/" + "y" * 90  # > 100: GNU longname, ustar prefix, PAX path
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=fmt) as tf:
+        ti = tarfile.TarInfo(long)
+        ti.size, ti.uid, ti.mtime, ti.mode = 3, 1234, 1_234_567_890, 0o600
+        tf.addfile(ti, io.BytesIO(b"abc"))
+        li = tarfile.TarInfo("link")
+        li.type, li.linkname = tarfile.SYMTYPE, "/" + "t" * 99 if fmt == tarfile.USTAR_FORMAT else "t" * 300
+        tf.addfile(li)
+        if fmt == tarfile.GNU_FORMAT:
+            big = tarfile.TarInfo("big-uid")
+            big.uid = 2**22  # base-256 number field
+            tf.addfile(big)
+    dest = tmp_path / "l"
+    apply_layer(io.BytesIO(buf.getvalue()), str(dest))
+    assert (dest / long).read_bytes() == b"abc"
+    assert os.lstat(dest / long).st_mtime == 1_234_567_890
+    assert os.readlink(dest / "link") == li.linkname
+    if fmt == tarfile.GNU_FORMAT and ROOT:
+        assert os.lstat(dest / "big-uid").st_uid == 2**22
+
+
+def test_global_pax_and_old_style_dir(tmp_path: Path) -> None:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT,
+                      pax_headers={"comment": "global"}) as tf:
+        ti = tarfile.TarInfo("olddir/")
+        ti.type = tarfile.AREGTYPE
+        tf.addfile(ti)
+        fi = tarfile.TarInfo("olddir/f")
+        fi.size = 1
+        tf.addfile(fi, io.BytesIO(b"1"))
+    dest = tmp_path / "l"
+    apply_layer(io.BytesIO(buf.getvalue()), str(dest))
+    assert (dest / "olddir/f").read_bytes() == b"1"

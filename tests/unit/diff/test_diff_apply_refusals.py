@@ -132,8 +132,32 @@ def test_corrupt_second_header(sandbox: tuple[Path, Path]) -> None:
 
 
 def test_garbage(sandbox: tuple[Path, Path]) -> None:
-    assert_refused(b"this is not a tar" * 100, sandbox, "invalid tar")
-    assert_refused(b"", sandbox, "invalid tar")
+    assert_refused(b"this is not a tar" * 100, sandbox, "corrupt tar header")
+    assert_refused(b"", sandbox, "truncated")
+
+
+def test_uid_out_of_range(sandbox: tuple[Path, Path]) -> None:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tf:
+        ti = tarfile.TarInfo("f")
+        ti.uid = 2**33
+        tf.addfile(ti)
+    assert_refused(buf.getvalue(), sandbox, "out of range")
+
+
+def test_deep_path(tmp_path: Path) -> None:
+    deep = "/".join(["a"] * 1500) + "/f"  # implicit parents, no recursion limit
+    apply_layer(io.BytesIO(make_tar(F(deep))), str(tmp_path / "d"))
+
+
+def test_sparse_refused(sandbox: tuple[Path, Path]) -> None:
+    assert_refused(make_tar(("s", tarfile.REGTYPE, {"pax": {"GNU.sparse.major": "1"}, "data": b"x"})),
+                   sandbox, "sparse")
+    data = bytearray(make_tar(F("a")))
+    data[156:157] = b"S"  # GNU sparse type; fix the checksum so only the type is wrong
+    data[148:156] = b" " * 8
+    data[148:156] = b"%06o\0 " % sum(data[:512])
+    assert_refused(bytes(data), sandbox, "unsupported entry type")
 
 
 def test_truncated_gzip(sandbox: tuple[Path, Path]) -> None:
