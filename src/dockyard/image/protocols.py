@@ -10,6 +10,7 @@ digests are always taken over the raw bytes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, BinaryIO, Protocol
 
 
@@ -56,4 +57,4 @@ class Image(Protocol):
         """The image ID docker shows."""
         ...
 
-    def layers(self) -> list[Layer]: ...
+    def layers(self) -> Sequence[Layer]: ...

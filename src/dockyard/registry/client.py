@@ -312,7 +312,7 @@ def push_image(img: Image, ref: Reference | str, *, progress: Progress | None = 
     manifest_digest = _digest.of_bytes(raw_manifest)
     if r.digest and r.digest != manifest_digest:
         raise InvalidArgument(f"cannot push {manifest_digest} as {r}: digest differs")
-    layers: list[Layer] = img.layers()
+    layers: list[Layer] = list(img.layers())
     raw_config = img.raw_config()
     t = transport or connect(r.registry, auth=auth, insecure_registries=insecure_registries,
                              config_path=config_path)

@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Core engine benchmarks: prints a table, side by side with docker/podman when they are usable.
+
+    .venv/bin/python benchmarks/bench_core.py [--runs 20] [--ps 100] [--idle 10]
+
+Measures: `run --rm busybox true` latency, `exec true` into a running container, `ps -a` with N
+containers, and memory kept per idle detached container (RSS and PSS of everything dockyard keeps
+running for it: its monitor).  Uses a private store root; removes everything it creates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DY_BIN = os.path.join(os.path.dirname(HERE), ".venv", "bin", "dockyard")
+
+
+def timed(cmd: list[str], runs: int) -> float:
+    samples = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        samples.append(time.perf_counter() - t)
+    return statistics.median(samples)
+
+
+def mem_of(pid: int) -> tuple[int, int]:
+    rss = pss = 0
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Rss:"):
+                    rss = int(line.split()[1])
+                elif line.startswith("Pss:"):
+                    pss = int(line.split()[1])
+    except OSError:
+        pass
+    return rss, pss
+
+
+def bench_engine(name: str, base: list[str], image: str, args: argparse.Namespace) -> dict[str, str]:
+    out: dict[str, str] = {}
+    run = lambda *a: subprocess.run([*base, *a], capture_output=True, text=True)  # noqa: E731
+    out["run --rm true"] = f"{timed([*base, 'run', '--rm', image, 'true'], args.runs) * 1000:.0f} ms"
+    cid = run("run", "-d", image, "sleep", "600").stdout.strip()
+    out["exec true"] = f"{timed([*base, 'exec', cid, 'true'], args.runs) * 1000:.0f} ms"
+    run("rm", "-f", cid)
+    ids = []
+    for _ in range(args.ps):
+        ids.append(run("create", image, "true").stdout.strip())
+    out[f"ps -a ({args.ps})"] = f"{timed([*base, 'ps', '-a'], args.runs) * 1000:.0f} ms"
+    run("rm", "-f", *ids)
+    if name == "dockyard":
+        idle = [run("run", "-d", image, "sleep", "600").stdout.strip() for _ in range(args.idle)]
+        time.sleep(0.5)
+        rss = pss = 0
+        for cid in idle:
+            mpid = int(run("inspect", "-f", "{{.State.Pid}}", cid).stdout.strip() or 0)
+            # the monitor is the parent of the container's init
+            with open(f"/proc/{mpid}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            r, p = mem_of(ppid)
+            rss += r
+            pss += p
+        out["idle container memory"] = f"RSS {rss / len(idle) / 1024:.1f} MiB, PSS {pss / len(idle) / 1024:.1f} MiB"
+        run("rm", "-f", *idle)
+    else:
+        out["idle container memory"] = "see PLATFORM.md (shim/conmon RSS)"
+    return out
+
+
+def usable(binary: str) -> bool:
+    if shutil.which(binary) is None:
+        return False
+    return subprocess.run([binary, "info"], capture_output=True).returncode == 0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--ps", type=int, default=100)
+    ap.add_argument("--idle", type=int, default=10)
+    args = ap.parse_args()
+    root = tempfile.mkdtemp(prefix="dockyard-bench-")
+    results: dict[str, dict[str, str]] = {}
+    try:
+        base = [DY_BIN if os.path.exists(DY_BIN) else "dockyard", "--root", root]
+        subprocess.run([*base, "bootstrap", "busybox"], capture_output=True, check=True)
+        results["dockyard"] = bench_engine("dockyard", base, "busybox", args)
+        for eng in ("docker", "podman"):
+            if usable(eng):
+                if subprocess.run([eng, "image", "inspect", "busybox"], capture_output=True).returncode != 0:
+                    data = subprocess.run([*base, "export", subprocess.run(
+                        [*base, "create", "busybox", "true"], capture_output=True, text=True).stdout.strip()],
+                        capture_output=True).stdout
+                    subprocess.run([eng, "import", "-c", 'CMD ["sh"]', "-", "busybox:latest"], input=data,
+                                   capture_output=True)
+                results[eng] = bench_engine(eng, [eng], "busybox", args)
+    finally:
+        subprocess.run(["pkill", "-f", "--", f"--root {root}"], check=False)
+        shutil.rmtree(root, ignore_errors=True)
+    rows = list(next(iter(results.values())).keys())
+    engines = list(results)
+    w = max(len(r) for r in rows) + 2
+    print("".ljust(w) + "".join(e.ljust(34) for e in engines))
+    for r in rows:
+        print(r.ljust(w) + "".join(results[e].get(r, "").ljust(34) for e in engines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
