@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import errno
 import os
-import shutil
 import stat
 from dataclasses import dataclass
 from typing import BinaryIO, Literal
@@ -120,7 +119,8 @@ class _Run:
 class _LayerExtractor:
     def __init__(self, dest: str) -> None:
         self.root = os.path.abspath(dest)
-        self.kinds: dict[str, str] = {"": _DIR}
+        self.kinds: dict[str, str] = {"": _DIR}  # every path created so far -> its kind
+        self.children: dict[str, set[str]] = {}  # directory -> paths recorded directly in it
         self.dirs: dict[str, _Meta] = {}
         self.chown = os.geteuid() == 0
         self.unpacked = 0
@@ -147,19 +147,31 @@ class _LayerExtractor:
             cur = cur.rpartition("/")[0]
         for rel in reversed(missing):
             os.mkdir(self.path(rel), 0o755)
-            self.kinds[rel] = _DIR
+            self.record(rel, _DIR)
+
+    def record(self, rel: str, kind: str) -> None:
+        if rel not in self.kinds:
+            self.children.setdefault(rel.rpartition("/")[0], set()).add(rel)
+        self.kinds[rel] = kind
 
     def remove(self, rel: str) -> None:
-        kind = self.kinds.pop(rel)
-        if kind == _DIR:
-            shutil.rmtree(self.path(rel))
-            prefix = rel + "/"
-            for k in [k for k in self.kinds if k.startswith(prefix)]:
-                del self.kinds[k]
-            for k in [k for k in self.dirs if k == rel or k.startswith(prefix)]:
-                del self.dirs[k]
-        else:
-            os.unlink(self.path(rel))
+        """Remove ``rel`` and everything under it, from disk and from the bookkeeping; the cost
+        is the size of that subtree (a hostile tar cannot make replacements quadratic)."""
+        order = [rel]
+        i = 0
+        while i < len(order):
+            order.extend(self.children.pop(order[i], ()))
+            i += 1
+        for r in reversed(order):
+            kind = self.kinds.pop(r)
+            self.dirs.pop(r, None)
+            if kind == _DIR:
+                os.rmdir(self.path(r))
+            else:
+                os.unlink(self.path(r))
+        siblings = self.children.get(rel.rpartition("/")[0])
+        if siblings is not None:
+            siblings.discard(rel)
 
     def add(self, tr: TarReader, m: Member) -> None:
         rel = clean_name(m.name)
@@ -184,15 +196,15 @@ class _LayerExtractor:
         path = self.path(rel)
         if m.isdir():
             os.mkdir(path, 0o700)
-            self.kinds[rel] = _DIR
+            self.record(rel, _DIR)
             self.dirs[rel] = _meta(m)
         elif m.isreg():
             self.regular(tr, m, path)
-            self.kinds[rel] = _FILE
+            self.record(rel, _FILE)
         elif m.issym():
             check_symlink_target(rel, m.linkname)
             os.symlink(m.linkname, path)
-            self.kinds[rel] = _LINK
+            self.record(rel, _LINK)
             meta = _meta(m)
             if self.chown:
                 os.chown(path, meta.uid, meta.gid, follow_symlinks=False)
@@ -204,11 +216,11 @@ class _LayerExtractor:
                 raise InvalidArgument(
                     f"tar entry {m.name!r}: hardlink target {m.linkname!r} is not an earlier regular file")
             os.link(self.path(target), path, follow_symlinks=False)
-            self.kinds[rel] = _FILE
+            self.record(rel, _FILE)
         elif m.isfifo():
             meta = _meta(m)
             os.mkfifo(path, 0o600)
-            self.kinds[rel] = _OTHER
+            self.record(rel, _OTHER)
             self.finish_node(path, meta)
         else:
             raise InvalidArgument(f"tar entry {m.name!r}: unsupported entry type {m.type!r}")
@@ -248,7 +260,7 @@ class _LayerExtractor:
             self.remove(rel)
         path = self.path(rel)
         os.mknod(path, stat.S_IFCHR | 0o600, os.makedev(0, 0))
-        self.kinds[rel] = _OTHER
+        self.record(rel, _OTHER)
         if self.chown:
             os.chown(path, m.uid, m.gid, follow_symlinks=False)
 

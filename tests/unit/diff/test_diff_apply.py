@@ -107,6 +107,12 @@ def test_later_entries_replace_earlier(tmp_path: Path) -> None:
     def build(tf: tarfile.TarFile) -> None:
         add(tf, "x/", tarfile.DIRTYPE)
         add(tf, "x/inner", data=b"1")
+        add(tf, "x/sub/deeper/f", data=b"2")
+        add(tf, "x/sub/h", tarfile.LNKTYPE, linkname="x/inner")
+        add(tf, "x/sub/l", tarfile.SYMTYPE, linkname="/")
+        add(tf, "x", data=b"file for a moment")
+        add(tf, "x/", tarfile.DIRTYPE)
+        add(tf, "x/sub/again", data=b"3")
         add(tf, "x", data=b"now a file")
         add(tf, "f", data=b"old")
         add(tf, "f", data=b"new")
