@@ -308,44 +308,61 @@ _O_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 class _PlainExtractor:
     def __init__(self, dest: str, preserve_owner: bool) -> None:
         self.root_fd = os.open(dest, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-        self.fds: dict[str, int] = {}
+        self.fds: dict[str, int] = {}  # directory -> descriptor, reached without following links
+        self.temp: list[int] = []
         self.files: set[str] = set()
         self.dirs: dict[str, _Meta] = {}
         self.chown = preserve_owner and os.geteuid() == 0
         self.unpacked = 0
 
+    _CACHE = 256
+
+    def release(self) -> None:
+        """Close the descriptors opened for one entry that the cache did not keep."""
+        for fd in self.temp:
+            os.close(fd)
+        self.temp.clear()
+        if len(self.fds) >= self._CACHE:
+            for fd in self.fds.values():
+                os.close(fd)
+            self.fds.clear()
+
     def close(self) -> None:
+        self.release()
         for fd in self.fds.values():
             os.close(fd)
         self.fds.clear()
         os.close(self.root_fd)
 
     def dir_fd(self, rel: str, entry: str, create: bool = True) -> int:
-        """A descriptor of directory ``rel``, reached without following any symlink."""
-        if not rel:
-            return self.root_fd
-        fd = self.fds.get(rel)
-        if fd is not None:
-            return fd
-        parent, _, base = rel.rpartition("/")
-        pfd = self.dir_fd(parent, entry, create)
-        try:
-            fd = os.open(base, _O_DIR, dir_fd=pfd)
-        except FileNotFoundError:
-            if not create:
-                raise
-            os.mkdir(base, 0o755, dir_fd=pfd)
-            fd = os.open(base, _O_DIR, dir_fd=pfd)
-        except OSError as err:  # ELOOP (a symlink) or ENOTDIR
-            raise InvalidArgument(
-                f"tar entry {entry!r}: {rel!r} in the destination is a symlink or not a directory"
-            ) from err
-        if len(self.fds) > 512:
-            for old in self.fds.values():
-                os.close(old)
-            self.fds.clear()
-        self.fds[rel] = fd
-        return fd
+        """A descriptor of directory ``rel``, reached component by component from ``dest`` with
+        O_NOFOLLOW, so no symlink is ever followed (valid until ``release()``)."""
+        base = rel
+        while base and base not in self.fds:
+            base = base.rpartition("/")[0]
+        cur = self.fds[base] if base else self.root_fd
+        if base == rel:
+            return cur
+        done = base
+        for name in rel[len(base):].lstrip("/").split("/"):
+            done = done + "/" + name if done else name
+            try:
+                fd = os.open(name, _O_DIR, dir_fd=cur)
+            except FileNotFoundError:
+                if not create:
+                    raise
+                os.mkdir(name, 0o755, dir_fd=cur)
+                fd = os.open(name, _O_DIR, dir_fd=cur)
+            except OSError as err:  # ELOOP (a symlink) or ENOTDIR
+                raise InvalidArgument(
+                    f"tar entry {entry!r}: {done!r} in the destination is a symlink or not a directory"
+                ) from err
+            if len(self.fds) < self._CACHE:
+                self.fds[done] = fd
+            else:
+                self.temp.append(fd)
+            cur = fd
+        return cur
 
     def add(self, tr: TarReader, m: Member) -> None:
         rel = clean_name(m.name)
@@ -428,6 +445,7 @@ class _PlainExtractor:
     def finish(self) -> None:
         for rel in sorted(self.dirs, key=lambda r: r.count("/"), reverse=True):
             self.apply_fd(self.dir_fd(rel, rel, create=False), self.dirs[rel])
+            self.release()
 
 
 def extract_plain(stream: BinaryIO, dest: str, *, preserve_owner: bool = True) -> ApplyResult:
@@ -445,6 +463,7 @@ def extract_plain(stream: BinaryIO, dest: str, *, preserve_owner: bool = True) -
     try:
         for m in run.reader:
             ex.add(run.reader, m)
+            ex.release()
             entries += 1
         result = run.finish(ex.unpacked, entries)
         ex.finish()

@@ -239,3 +239,18 @@ def test_plain_overwrite_and_merge(tmp_path: Path) -> None:
     assert os.stat(dest / "d/h").st_ino == os.stat(dest / "d/new").st_ino
     with pytest.raises(InvalidArgument, match="overwrite a directory"):
         extract_plain(io.BytesIO(make_tar(F("d"))), str(dest))
+
+
+def test_plain_many_dirs_and_deep_path(tmp_path: Path) -> None:
+    dest = tmp_path / "ctr"
+    dest.mkdir()
+    entries = [F("first", b"1")]
+    entries += [F(f"d{i}/sub/f", b"x") for i in range(600)]  # more dirs than the fd cache holds
+    entries += [H("d599/sub/h", "first"), F("/".join(["a"] * 1200) + "/f")]
+    try:
+        extract_plain(io.BytesIO(make_tar(*entries)), str(dest))
+        assert (dest / "d0/sub/f").read_bytes() == b"x"
+        assert os.stat(dest / "d599/sub/h").st_ino == os.stat(dest / "first").st_ino
+        assert len(os.listdir("/proc/self/fd")) < 50  # every descriptor was closed
+    finally:
+        subprocess.run(["rm", "-rf", str(dest)], check=True)
