@@ -53,11 +53,12 @@ def is_opaque(path: str) -> bool:
 class _LayerSink:
     """out <- [compressor] <- tar hasher <- TarWriter, all in one pass."""
 
-    def __init__(self, out: BinaryIO, compression: Algo, level: int | None, clamp_mtime: int | None):
+    def __init__(self, out: BinaryIO, compression: Algo, level: int | None, clamp_mtime: int | None,
+                 owner: tuple[int, int] | None = None):
         self.outer = HashingWriter(out)
         self.comp = open_compressed_writer(self.outer, compression, level)  # type: ignore[arg-type]
         self.inner = HashingWriter(self.comp)
-        self.tar = TarWriter(self.inner, clamp_mtime=clamp_mtime)  # type: ignore[arg-type]
+        self.tar = TarWriter(self.inner, clamp_mtime=clamp_mtime, owner=owner)  # type: ignore[arg-type]
 
     def finish(self) -> LayerInfo:
         self.tar.close()
@@ -104,15 +105,17 @@ def write_layer_from_upper(upper: str, out: BinaryIO, *, clamp_mtime: int | None
 
 
 def write_tar_of_tree(root: str, out: BinaryIO, *, prefix: str = "", clamp_mtime: int | None = None,
-                      compression: Algo = "none", level: int | None = None) -> LayerInfo:
+                      compression: Algo = "none", level: int | None = None,
+                      owner: tuple[int, int] | None = None) -> LayerInfo:
     """Write the tree at ``root`` as a tar (for ``export`` and ``cp``), deterministic, symlinks
     stored as links and never followed, no whiteout interpretation.
 
     Entries are named ``<prefix>/<relative path>``; with a prefix the root itself is written as
     ``<prefix>/``.  If ``root`` is not a directory, a single entry named ``prefix`` (or the base
-    name of ``root``) is written.
+    name of ``root``) is written.  ``owner`` = (uid, gid) replaces every entry's owner
+    (``COPY --chown``); ``clamp_mtime`` is SOURCE_DATE_EPOCH.
     """
-    sink = _LayerSink(out, compression, level, clamp_mtime)
+    sink = _LayerSink(out, compression, level, clamp_mtime, owner)
     st = os.lstat(root)
     if not stat.S_ISDIR(st.st_mode):
         sink.tar.add_path(prefix.strip("/") or os.path.basename(root), root, st)

@@ -191,9 +191,11 @@ class TarWriter:
     """Writes tar entries to ``out`` (which it never closes); ``close()`` writes the end marker."""
 
     def __init__(self, out: BinaryIO, *, clamp_mtime: int | None = None,
-                 xattr_filter: Callable[[str], bool] = default_xattr_filter) -> None:
+                 xattr_filter: Callable[[str], bool] = default_xattr_filter,
+                 owner: tuple[int, int] | None = None) -> None:
         self._out = out
         self.clamp_mtime = clamp_mtime
+        self.owner = owner  # (uid, gid) forced on every path entry (COPY --chown)
         self.xattr_filter = xattr_filter
         self._inodes: dict[tuple[int, int], str] = {}
         self.size = 0
@@ -222,7 +224,8 @@ class TarWriter:
     def header_for(self, arcname: str, path: str, st: os.stat_result) -> Header:
         """The header describing ``path`` (with stat ``st``) under ``arcname``; no content."""
         mode = st.st_mode
-        h = Header(name=arcname, type=REGTYPE, mode=stat.S_IMODE(mode), uid=st.st_uid, gid=st.st_gid,
+        uid, gid = self.owner if self.owner is not None else (st.st_uid, st.st_gid)
+        h = Header(name=arcname, type=REGTYPE, mode=stat.S_IMODE(mode), uid=uid, gid=gid,
                    mtime=self.mtime(st.st_mtime))
         if stat.S_ISREG(mode):
             h.size = st.st_size

@@ -89,6 +89,11 @@ def test_clamp_mtime(tmp_path: Path) -> None:
     assert mt["dir/sub/deep"] == 1_600_000_000
 
 
+def test_owner_override(tmp_path: Path) -> None:
+    make_tree(tmp_path / "t", ["x"])
+    assert {(m.uid, m.gid) for m in members(tar_bytes(tmp_path / "t", owner=(1000, 50)))} == {(1000, 50)}
+
+
 def test_roundtrip_through_apply(tmp_path: Path) -> None:
     make_tree(tmp_path / "t", ["x", "y"])
     data = tar_bytes(tmp_path / "t")
