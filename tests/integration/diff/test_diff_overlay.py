@@ -178,3 +178,32 @@ def test_rootfs_fixed_point(tmp_path: Path, busybox_rootfs: Path) -> None:
     out = subprocess.run(["chroot", str(tmp_path / "layer"), "/bin/sh", "-c", "echo ok"],
                          capture_output=True, text=True, check=True)
     assert out.stdout == "ok\n"
+
+
+@pytest.mark.parametrize("fmt", ["gnu", "pax", "ustar"])
+def test_gnu_tar_interop(tmp_path: Path, busybox_rootfs: Path, fmt: str) -> None:
+    """A layer made by GNU tar (any format, gzip) applies to the same tree."""
+    src = tmp_path / "src"
+    subprocess.run(["cp", "-a", str(busybox_rootfs), str(src)], check=True)
+    (src / "home/app" / ("d" * 70)).mkdir(parents=True)
+    (src / "home/app" / ("d" * 70) / ("n" * 70)).write_text("long name")  # > 100 bytes in all
+    os.link(src / "etc/passwd", src / "etc/passwd-hard")
+    os.setxattr(src / "etc/group", "user.note", b"hi")
+    os.utime(src / "home/app", (1_500_000_000, 1_500_000_000))
+    layer = tmp_path / "layer.tar.gz"
+    cmd = ["tar", "-C", str(src), f"--format={fmt}", "--numeric-owner", "-czf", str(layer), "."]
+    if fmt == "pax":
+        cmd.insert(1, "--xattrs")
+    subprocess.run(cmd, check=True)
+    with open(layer, "rb") as f:
+        apply_layer(f, str(tmp_path / "out"))
+    expected, got = io.BytesIO(), io.BytesIO()
+    keep_xattrs = fmt == "pax"
+    write_tar_of_tree(str(src), expected)
+    write_tar_of_tree(str(tmp_path / "out"), got)
+    if keep_xattrs:
+        assert got.getvalue() == expected.getvalue()
+    else:
+        assert view(tmp_path / "out") == view(src)
+    assert os.stat(tmp_path / "out/etc/passwd-hard").st_ino == os.stat(tmp_path / "out/etc/passwd").st_ino
+    assert os.stat(tmp_path / "out/home/app").st_mtime == 1_500_000_000
