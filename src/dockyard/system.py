@@ -6,7 +6,9 @@ import os
 import shutil
 from dataclasses import dataclass, field
 
+from .container.model import Container
 from .engine import Engine
+from .image.store import ImageRecord
 
 
 @dataclass
@@ -114,12 +116,53 @@ def check(engine: Engine, *, repair: bool = False, verify_blobs: bool = True) ->
     return rep
 
 
-def du(path: str) -> int:
-    total = 0
-    for dirpath, _dirs, files in os.walk(path):
-        for n in files:
-            try:
-                total += os.lstat(os.path.join(dirpath, n)).st_size
-            except OSError:
-                pass
-    return total
+@dataclass(frozen=True)
+class ImageUsage:
+    record: ImageRecord
+    shared: int          # bytes in layers other images use too
+    unique: int          # bytes in layers only this image uses
+    containers: int
+
+
+@dataclass(frozen=True)
+class ContainerUsage:
+    container: Container
+    size_rw: int         # its writable layer
+    logs: int            # its json-file logs, rotated files included
+
+
+@dataclass(frozen=True)
+class DiskUsage:
+    images: list[ImageUsage]
+    containers: list[ContainerUsage]
+    layers_size: int     # every extracted layer counted once, however many images share it
+    active_layers_size: int  # layers of images that containers use
+
+    @property
+    def active_images(self) -> int:
+        return sum(1 for i in self.images if i.containers)
+
+
+def disk_usage(engine: Engine) -> DiskUsage:
+    """``system df``: shared layers are counted once; each container's writable layer and logs."""
+    from .container.logs import total_size
+    db = engine.store.db
+    lsize = {r["chain_id"]: int(r["size"]) for r in db.query("SELECT chain_id, size FROM layers")}
+    chains: dict[str, list[str]] = {}
+    for r in db.query("SELECT image_id, chain_id FROM image_layers ORDER BY image_id, idx"):
+        chains.setdefault(r["image_id"], []).append(r["chain_id"])
+    users: dict[str, int] = {}
+    for cs in chains.values():
+        for ch in cs:
+            users[ch] = users.get(ch, 0) + 1
+    containers = engine.containers.list_containers()
+    images = []
+    for rec in engine.images.list_images():
+        cs = chains.get(rec.id, [])
+        images.append(ImageUsage(rec, sum(lsize.get(ch, 0) for ch in cs if users[ch] > 1),
+                                 sum(lsize.get(ch, 0) for ch in cs if users[ch] == 1),
+                                 sum(c.image_id == rec.id for c in containers)))
+    cusage = [ContainerUsage(c, engine.containers.size_rw(c), total_size(engine.containers.log_path(c.id)))
+              for c in containers]
+    active = {ch for c in containers for ch in chains.get(c.image_id, [])}
+    return DiskUsage(images, cusage, sum(lsize.values()), sum(lsize.get(ch, 0) for ch in active))

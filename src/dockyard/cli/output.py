@@ -28,12 +28,12 @@ def parse_time(ts: str) -> float:
 
 
 def since(ts: str) -> str:
-    from .format.units import human_duration
+    from ..units import human_duration
     return human_duration(max(0.0, time.time() - parse_time(ts)))
 
 
 def size(n: int | float) -> str:
-    from .format.units import human_size
+    from ..units import human_size
     return human_size(n)
 
 

@@ -41,12 +41,13 @@ INIT_PATHS = ("/etc/hosts", "/etc/hostname", "/etc/resolv.conf", "/sbin/docker-i
 
 
 def parse_log_opts(opts: dict[str, str]) -> tuple[int, int]:
+    from ..units import parse_bytes
     from .logs import DEFAULT_MAX_FILE, DEFAULT_MAX_SIZE
     size = DEFAULT_MAX_SIZE
     files = DEFAULT_MAX_FILE
     if "max-size" in opts:
         v = opts["max-size"]
-        size = -1 if v == "-1" else parse_size(v)
+        size = -1 if v == "-1" else parse_bytes(v)
     if "max-file" in opts:
         try:
             files = int(opts["max-file"])
@@ -55,23 +56,6 @@ def parse_log_opts(opts: dict[str, str]) -> tuple[int, int]:
         if files < 1:
             raise InvalidArgument("max-file cannot be less than 1")
     return size, files
-
-
-def parse_size(v: str) -> int:
-    s = v.strip().lower()
-    mult = 1
-    for suffix, m in (("kb", 1 << 10), ("mb", 1 << 20), ("gb", 1 << 30), ("tb", 1 << 40), ("k", 1 << 10),
-                      ("m", 1 << 20), ("g", 1 << 30), ("t", 1 << 40), ("b", 1)):
-        if s.endswith(suffix):
-            s, mult = s[: -len(suffix)], m
-            break
-    try:
-        n = float(s)
-    except ValueError:
-        raise InvalidArgument(f"invalid size: '{v}'") from None
-    if n < 0:
-        raise InvalidArgument(f"invalid size: '{v}'")
-    return int(n * mult)
 
 
 def signal_number(sig: str | int | None, default: int = _signal.SIGTERM) -> int:
@@ -312,24 +296,11 @@ class ContainerService:
     # --- spec -----------------------------------------------------------------------------
 
     def read_rootfs_file(self, c: Container, path: str) -> bytes | None:
-        import stat
-
+        """A file as the container sees it: its writable layer over its image's layers."""
         from ..image.store import ImageStore
-        rel = path.lstrip("/")
-        dirs = [os.path.join(self.store.container_dir(c.id), "upper")] + ImageStore(self.store).lowerdirs(c.image_id)
-        for d in dirs:
-            p = os.path.join(d, rel)
-            try:
-                st = os.lstat(p)
-            except (FileNotFoundError, NotADirectoryError):
-                continue
-            if stat.S_ISCHR(st.st_mode) and st.st_rdev == 0:
-                return None
-            if stat.S_ISREG(st.st_mode):
-                with open(p, "rb") as f:
-                    return f.read()
-            return None
-        return None
+        from ..snapshot.lookup import read_merged_file
+        upper = os.path.join(self.store.container_dir(c.id), "upper")
+        return read_merged_file([upper, *ImageStore(self.store).lowerdirs(c.image_id)], path)
 
     def write_spec(self, c: Container) -> dict[str, Any]:
         from ..runtime.spec import SpecOptions, build_spec, resolve_user
@@ -706,24 +677,8 @@ class ContainerService:
         return st.st_size == 0
 
     def size_rw(self, c: Container) -> int:
-        return _du(os.path.join(self.store.container_dir(c.id), "upper"))
-
-
-def _du(path: str) -> int:
-    total = 0
-    seen: set[tuple[int, int]] = set()
-    for dirpath, dirnames, filenames in os.walk(path):
-        for n in filenames + dirnames:
-            try:
-                st = os.lstat(os.path.join(dirpath, n))
-            except OSError:
-                continue
-            if (st.st_dev, st.st_ino) in seen:
-                continue
-            seen.add((st.st_dev, st.st_ino))
-            if not os.path.isdir(os.path.join(dirpath, n)) or os.path.islink(os.path.join(dirpath, n)):
-                total += st.st_size
-    return total
+        from ..snapshot.lookup import disk_usage
+        return disk_usage(os.path.join(self.store.container_dir(c.id), "upper"))
 
 
 def _open_fds() -> list[int]:

@@ -8,7 +8,6 @@ Images are never edited in place: tagging moves a name, writing adds rows.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, BinaryIO
@@ -193,21 +192,8 @@ class ImageStore:
 
     def read_file(self, image_id: str, path: str) -> bytes | None:
         """A file from the image's merged filesystem (top layer wins; whiteouts hide)."""
-        rel = path.lstrip("/")
-        for d in self.lowerdirs(image_id):
-            p = os.path.join(d, rel)
-            try:
-                st = os.lstat(p)
-            except (FileNotFoundError, NotADirectoryError):
-                continue
-            import stat as _stat
-            if _stat.S_ISCHR(st.st_mode) and st.st_rdev == 0:
-                return None  # whiteout
-            if _stat.S_ISREG(st.st_mode):
-                with open(p, "rb") as f:
-                    return f.read()
-            return None
-        return None
+        from ..snapshot.lookup import read_merged_file
+        return read_merged_file(self.lowerdirs(image_id), path)
 
     # --- sink -----------------------------------------------------------------------------
 

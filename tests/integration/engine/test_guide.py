@@ -25,16 +25,35 @@ def test_two_containers_have_private_writable_layers(dy: DY) -> None:
     assert a != b
 
 
-def test_system_df_counts_shared_layers_once(dy: DY) -> None:
-    dy("run", "-d", "--name", "s1", "busybox", "sleep", "60")
-    dy("run", "-d", "--name", "s2", "busybox", "sleep", "60")
-    rows = [json.loads(line) for line in dy.out("system", "df", "--format", "json").splitlines()]
-    images = next(r for r in rows if r["Type"] == "Images")
-    size_img = json.loads(dy.out("image", "inspect", "--format", "{{json .Size}}", "busybox"))
-    assert images["TotalCount"] == "1" or int(images["TotalCount"]) >= 1
-    # total image size is the busybox layer once, not once per container
-    from dockyard.cli.format.units import human_size
-    assert images["Size"] == human_size(size_img) or int(images["TotalCount"]) > 1
+def test_system_df_counts_shared_layers_once(fresh_root: DY, tmp_path: object) -> None:
+    import os
+
+    from dockyard.units import human_size
+    dy = fresh_root
+    tar = os.path.join(str(tmp_path), "rootfs.tar")
+    cid = dy.out("create", "busybox", "true")
+    dy("export", "-o", tar, cid)
+    dy("rm", cid)
+    # two more images from the same tarball: different configs, one shared layer
+    dy("import", "-c", "CMD [\"sh\"]", tar, "one:1")
+    dy("import", "-c", "CMD [\"true\"]", tar, "two:1")
+    assert dy.out("image", "inspect", "-f", "{{.Id}}", "one:1") != dy.out("image", "inspect", "-f", "{{.Id}}", "two:1")
+    dy("run", "-d", "--name", "s1", "one:1", "sleep", "60")
+    dy("run", "-d", "--name", "s2", "two:1", "sleep", "60")
+    dy("exec", "s1", "sh", "-c", "head -c 300000 /dev/zero > /blob")
+    rows = {r["Type"]: r for r in (json.loads(line) for line in dy.out("system", "df", "--format", "json").splitlines())}
+    layer = int(dy.out("image", "inspect", "-f", "{{.Size}}", "one:1"))
+    bb = int(dy.out("image", "inspect", "-f", "{{.Size}}", "busybox"))
+    assert rows["Images"]["TotalCount"] == "3" and rows["Images"]["Active"] == "2"
+    # busybox's layer + the shared imported layer once, not once per image or container
+    assert rows["Images"]["Size"] == human_size(bb + layer)
+    assert rows["Containers"]["TotalCount"] == "2"
+    verbose = dy.out("system", "df", "-v")
+    one = next(line for line in verbose.splitlines() if line.startswith("one "))
+    assert human_size(layer) in one.split()  # shared size
+    assert "0B" in one.split()  # unique size
+    s1 = next(line for line in verbose.splitlines() if line.rstrip().endswith(" s1"))
+    assert human_size(300000) in s1.split()
 
 
 def test_stop_start_keeps_writable_layer_and_rm_deletes_it(dy: DY) -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from dockyard.cli.format.units import (
+from dockyard.units import (
     bytes_size,
     human_duration,
     human_size,

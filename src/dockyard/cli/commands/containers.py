@@ -51,7 +51,7 @@ def _ulimits(items: list[str]) -> list[dict[str, Any]]:
 
 def create_options(p: Parsed) -> Any:
     from ...container.model import CreateOptions
-    from ..format.units import parse_bytes
+    from ...units import parse_bytes
     args = list(p.args)
     image, cmd = args[0], args[1:]
     entrypoint = None
@@ -255,7 +255,7 @@ PS_HEADERS = {"ID": "CONTAINER ID", "Image": "IMAGE", "Command": "COMMAND", "Cre
 
 
 def status_text(c: Any) -> str:
-    from ..format.units import human_duration
+    from ...units import human_duration
     from ..output import parse_time
     now = time.time()
     if c.status == "running":
@@ -371,7 +371,7 @@ def _image_size(ctx: Context, image_id: str) -> int:
 
 def cmd_logs(ctx: Context, p: Parsed) -> int:
     from ...container.logs import log_files, parse_line
-    from ..format.units import parse_timestamp
+    from ...units import parse_timestamp
     from ..output import parse_time
     svc = ctx.engine.containers
     c = svc.get(p.args[0])
@@ -573,7 +573,7 @@ STATS_HEADERS = {"ID": "CONTAINER ID", "Container": "CONTAINER", "Name": "NAME",
 
 
 def cmd_stats(ctx: Context, p: Parsed) -> int:
-    from ..format.units import bytes_size
+    from ...units import bytes_size
     svc = ctx.engine.containers
     cs = [svc.get(r) for r in p.args] if p.args else [c for c in svc.list_containers() if c.running or p.all]
 
