@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
-need=(python3 python3-venv busybox-static runc tini docker-registry skopeo apache2-utils iptables iproute2 debootstrap)
+need=(python3 python3-venv busybox-static runc tini docker-registry skopeo apache2-utils iptables iproute2 debootstrap docker.io podman)
 missing=()
 for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
