@@ -15,7 +15,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from .. import linux
@@ -105,7 +105,8 @@ class OciRuntime:
         if res.returncode != 0:
             raise FailedPrecondition(f"{self.name} {args[0]}: {res.stderr.strip()}")
 
-    def start(self, container_id: str, bundle: str, rootfs: Sequence[Mount], stdio: Stdio) -> Started:
+    def start(self, container_id: str, bundle: str, rootfs: Sequence[Mount], stdio: Stdio,
+              on_created: Callable[[int], None] | None = None) -> Started:
         bundle = os.path.abspath(bundle)
         spec = load_spec(bundle)
         root = (spec.get("root") or {}).get("path") or "rootfs"
@@ -134,6 +135,8 @@ class OciRuntime:
                 raise _start_error(log)
             with open(pidfile) as f:
                 pid = int(f.read().strip())
+            if on_created is not None:
+                self._call_hook(on_created, pid, container_id, spec, console)
             res = subprocess.run(self._cmd("start", container_id, log=log), stdin=subprocess.DEVNULL,
                                  capture_output=True, text=True)
             if res.returncode != 0:
@@ -148,6 +151,22 @@ class OciRuntime:
             if listener is not None:
                 listener.close()
             shutil.rmtree(tmp, ignore_errors=True)
+
+    def _call_hook(self, on_created: Callable[[int], None], pid: int, container_id: str,
+                   spec: dict[str, Any], console: int | None) -> None:
+        """``on_created`` between ``runc create`` and ``runc start``; on failure the created
+        container is deleted and reaped, and a ContainerStartError (125) raised."""
+        try:
+            on_created(pid)
+        except BaseException as err:
+            if console is not None:
+                os.close(console)
+            self._force_delete(container_id, spec)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+            if isinstance(err, ContainerStartError):
+                raise
+            raise ContainerStartError(f"failed to set up container: on_created: {err}", 125) from err
 
     def _spawn_create(self, cmd: list[str], root: str, rootfs: Sequence[Mount], stdio: Stdio,
                       listener: socket.socket | None) -> int:

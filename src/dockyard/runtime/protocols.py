@@ -15,7 +15,8 @@ exit status that way.  Killing is ``os.kill(pid, sig)`` (a pidfd where available
 Scenario (what the monitor does for ``dockyard run``)::
 
     rt = get_runtime("native")
-    started = rt.start(cid, bundle, rootfs=[Mount("overlay", "overlay", (...))], stdio=Stdio(0, w, w))
+    started = rt.start(cid, bundle, rootfs=[Mount("overlay", "overlay", (...))], stdio=Stdio(0, w, w),
+                       on_created=lambda pid: netsetup.attach(root, cid, pid))
     # started.pid runs the user program; started.console is the pty master when process.terminal
     _, status = os.waitpid(started.pid, 0)
     oom = rt.oom_killed(cid, bundle)
@@ -24,7 +25,7 @@ Scenario (what the monitor does for ``dockyard run``)::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -57,8 +58,14 @@ class Stats:
 class Runtime(Protocol):
     name: str
 
-    def start(self, container_id: str, bundle: str, rootfs: Sequence[Mount], stdio: Stdio) -> Started:
+    def start(self, container_id: str, bundle: str, rootfs: Sequence[Mount], stdio: Stdio,
+              on_created: Callable[[int], None] | None = None) -> Started:
         """Create the container from ``bundle/config.json`` and exec its process.
+
+        ``on_created(host pid of the container's init)`` is called once the container's namespaces
+        exist and before the user program is exec'd (runc: between ``create`` and ``start``): the
+        place to plumb its network namespace.  If it raises, the container is killed and cleaned
+        up and ``ContainerStartError`` (125) is raised with the hook's message.
 
         Returns once the user program has been exec'd.  On failure raises
         ``errors.ContainerStartError`` with exit_code 127 (executable not found), 126 (found but

@@ -80,6 +80,19 @@ def step_namespaces(ctx: InitContext) -> None:
     join_namespaces(_linux(ctx).get("namespaces") or [])
 
 
+def step_wait_created(ctx: InitContext) -> None:
+    """With an ``on_created`` hook: tell the parent the namespaces exist (``created``), then block
+    until it writes the go byte (an EOF means the parent gave up: stop here)."""
+    if ctx.go_fd is None:
+        return
+    os.write(ctx.errfd, b"created\n")
+    go = os.read(ctx.go_fd, 1)
+    os.close(ctx.go_fd)
+    ctx.go_fd = None
+    if go != b"g":
+        raise OSError(errno.ECANCELED, "the runtime cancelled the start")
+
+
 def step_hostname(ctx: InitContext) -> None:
     name = ctx.spec.get("hostname")
     if name and any(ns.get("type") == "uts" for ns in _linux(ctx).get("namespaces") or []):
@@ -146,6 +159,7 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("read host cgroups", step_host_cgroups),
     ("prepare seccomp", step_prepare_seccomp),
     ("namespaces", step_namespaces),
+    ("wait for on_created", step_wait_created),
     ("mount rootfs", rootfs.mount_rootfs),
     ("mounts", rootfs.mount_spec_mounts),
     ("devices", rootfs.create_devices),

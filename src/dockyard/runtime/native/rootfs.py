@@ -48,6 +48,7 @@ class InitContext:
     errfd: int = -1
     console_sock: socket.socket | None = None
     seccomp_filter: seccomp.Filter | None = None
+    go_fd: int | None = None       # on_created: read one byte from it after the namespaces step
 
 
 def _mnt_flags(path: str) -> int:

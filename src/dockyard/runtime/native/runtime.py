@@ -4,6 +4,11 @@ Process tree of ``start`` (the caller P is a child subreaper)::
 
     P ──fork──> A: join cgroup, unshare(NEWPID) ──fork──> B (pid 1): init steps, execve
     A reports B's host pid and exits at once; B is reparented to P, which reaps it.
+
+With ``on_created``, B stops after its namespaces step, writes ``created`` on the report pipe and
+waits for a go byte on a second pipe; P calls ``on_created(pid of B)`` (e.g. to plumb the network
+namespace), then writes the go byte.  If the hook raises, P closes the go pipe (B gives up), kills
+and reaps B, removes the cgroup and raises ``ContainerStartError`` (125).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import contextlib
 import json
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ... import linux
@@ -39,22 +44,58 @@ def load_spec(bundle: str) -> dict[str, Any]:
     return spec
 
 
+class _Reports:
+    """What A and B write on the report pipe: ``pid N`` (A), ``created`` (B, only with a hook),
+    ``err {json}`` (either); EOF once B has exec'd (the pipe is CLOEXEC) or both exited."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.pid: int | None = None
+        self.created = False
+        self.error: dict[str, Any] | None = None
+        self.eof = False
+        self.closed = False
+        self._buf = b""
+
+    def _feed(self, data: bytes) -> None:
+        self._buf += data
+        *lines, self._buf = self._buf.split(b"\n")
+        for raw in lines:
+            line = raw.decode(errors="replace")
+            if line.startswith("pid "):
+                self.pid = int(line[4:])
+            elif line == "created":
+                self.created = True
+            elif line.startswith("err ") and self.error is None:
+                self.error = json.loads(line[4:])
+
+    def read_until_created(self) -> None:
+        """Read until B's pid is known and B reported ``created``, or an error, or EOF."""
+        while not self.eof and self.error is None and not (self.created and self.pid is not None):
+            self._read_once()
+
+    def read_to_end(self) -> None:
+        while not self.eof:
+            self._read_once()
+        self.close()
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            os.close(self.fd)
+
+    def _read_once(self) -> None:
+        data = os.read(self.fd, 65536)
+        if data:
+            self._feed(data)
+        else:
+            self.eof = True
+
+
 def _read_reports(fd: int) -> tuple[int | None, dict[str, Any] | None]:
-    chunks = []
-    while True:
-        data = os.read(fd, 65536)
-        if not data:
-            break
-        chunks.append(data)
-    os.close(fd)
-    pid: int | None = None
-    error: dict[str, Any] | None = None
-    for line in b"".join(chunks).decode(errors="replace").splitlines():
-        if line.startswith("pid "):
-            pid = int(line[4:])
-        elif line.startswith("err ") and error is None:
-            error = json.loads(line[4:])
-    return pid, error
+    rep = _Reports(fd)
+    rep.read_to_end()
+    return rep.pid, rep.error
 
 
 def _raise_start_error(error: dict[str, Any]) -> None:
@@ -86,12 +127,23 @@ def _fork_child(body_a: Any, w: int) -> int:
     return pid
 
 
+def _call_hook(on_created: Callable[[int], None], pid: int) -> None:
+    """Run the caller's hook; any failure becomes a ContainerStartError (125) with its message."""
+    try:
+        on_created(pid)
+    except ContainerStartError:
+        raise
+    except BaseException as err:
+        raise ContainerStartError(f"failed to set up container: on_created: {err}", 125) from err
+
+
 class NativeRuntime:
     """The default runtime: no external binary; see the module docstring for the process tree."""
 
     name = "native"
 
-    def start(self, container_id: str, bundle: str, rootfs: Sequence[Mount], stdio: Stdio) -> Started:
+    def start(self, container_id: str, bundle: str, rootfs: Sequence[Mount], stdio: Stdio,
+              on_created: Callable[[int], None] | None = None) -> Started:
         bundle = os.path.abspath(bundle)
         spec = load_spec(bundle)
         root = (spec.get("root") or {}).get("path") or "rootfs"
@@ -102,15 +154,23 @@ class NativeRuntime:
         terminal = bool((spec.get("process") or {}).get("terminal"))
         pid_ns = next((ns for ns in lin.get("namespaces") or [] if ns.get("type") == "pid"), None)
         pid_b: int | None = None
+        pid_a: int | None = None
+        reports: _Reports | None = None
+        go_r = go_w = -1
         try:
             r, w = os.pipe2(os.O_CLOEXEC)
+            if on_created is not None:
+                go_r, go_w = os.pipe2(os.O_CLOEXEC)
             parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)\
                 if terminal else (None, None)
             ctx = InitContext(spec=spec, rootfs=root, rootfs_mounts=tuple(rootfs), bundle=bundle,
-                              stdio=stdio, errfd=w, console_sock=child_sock)
+                              stdio=stdio, errfd=w, console_sock=child_sock,
+                              go_fd=go_r if on_created is not None else None)
 
             def body_a() -> int:
                 os.close(r)
+                if go_w >= 0:
+                    os.close(go_w)
                 if parent_sock is not None:
                     parent_sock.close()
                 cgroups.join(cg, os.getpid())
@@ -123,10 +183,24 @@ class NativeRuntime:
 
             pid_a = _fork_child(body_a, w)
             os.close(w)
+            if go_r >= 0:
+                os.close(go_r)
+                go_r = -1
             if child_sock is not None:
                 child_sock.close()
-            pid_b, error = _read_reports(r)
+            reports = _Reports(r)
+            if on_created is not None:
+                reports.read_until_created()
+                pid_b = reports.pid
+                if reports.error is None and reports.created and pid_b is not None:
+                    _call_hook(on_created, pid_b)
+                    os.write(go_w, b"g")
+                os.close(go_w)
+                go_w = -1
+            reports.read_to_end()
+            pid_b, error = reports.pid, reports.error
             os.waitpid(pid_a, 0)
+            pid_a = None
             if error is not None:
                 if pid_b is not None:
                     with contextlib.suppress(ChildProcessError):
@@ -140,6 +214,18 @@ class NativeRuntime:
                 parent_sock.close()
             return Started(pid=pid_b, console=console)
         except BaseException:
+            for fd in (go_r, go_w):
+                if fd >= 0:
+                    with contextlib.suppress(OSError):
+                        os.close(fd)
+            if reports is not None and not reports.closed:
+                reports.close()
+            if pid_b is not None:
+                with contextlib.suppress(OSError):
+                    os.kill(pid_b, 9)
+            if pid_a is not None:
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid_a, 0)
             if pid_b is not None:
                 with contextlib.suppress(OSError):
                     os.kill(pid_b, 9)
