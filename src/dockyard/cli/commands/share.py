@@ -105,3 +105,13 @@ def cmd_load(ctx: Context, p: Parsed) -> int:
         else:
             print(f"Loaded image ID: {image_id}")
     return 0
+
+
+def cmd_commit(ctx: Context, p: Parsed) -> int:
+    from ...image.commit import CommitOptions, commit_container
+    tags = [p.args[1]] if len(p.args) > 1 else []
+    opts = CommitOptions(tags=tags, message=p.message or "", author=p.author or "", changes=p.change,
+                         pause=p.pause)
+    result = commit_container(ctx.engine, p.args[0], opts)
+    print(result.image_id)
+    return 0
