@@ -7,8 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from netglue_helpers import cleanup_network, inner_pid, kill_group, privileged_reason, start_netns, \
-    write_net_config
+from netglue_helpers import cleanup_network, inner_pid, kill_group, privileged_reason, start_netns, write_net_config
 
 
 @pytest.fixture
