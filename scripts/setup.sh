@@ -12,4 +12,5 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 if [ ! -x .venv/bin/python ]; then /usr/bin/python3 -m venv .venv; fi
 .venv/bin/pip install -q --disable-pip-version-check -e '.[test]' 2>&1 | grep -v "^WARNING: Location" || true
-.venv/bin/python -c "import dockyard" 
+.venv/bin/python -m compileall -q src/dockyard  # .pyc for fast CLI start-up (PYTHONDONTWRITEBYTECODE may be set)
+.venv/bin/python -c "import dockyard"

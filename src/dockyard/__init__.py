@@ -7,12 +7,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs every process (monitors too)
 
 __version__ = "0.1.0"
 __all__ = ["Engine", "CreateOptions", "DockyardError", "__version__"]
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from .container.model import CreateOptions
     from .engine import Engine
     from .errors import DockyardError

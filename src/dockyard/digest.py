@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import BinaryIO
 
@@ -32,11 +31,13 @@ def hex_of(digest: str) -> str:
 
 
 def of_bytes(data: bytes) -> str:
+    import hashlib
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def of_file(f: BinaryIO, chunk: int = 1 << 20) -> tuple[str, int]:
     """Digest and size of everything left to read in ``f``."""
+    import hashlib
     h = hashlib.sha256()
     size = 0
     while True:

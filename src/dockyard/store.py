@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from functools import cached_property
 
 from .content.local import LocalContentStore
@@ -58,6 +57,7 @@ class Store:
             return
         tmp = os.path.join(self.root, "trash", f"{os.path.basename(path)}-{os.getpid()}-{id(path):x}")
         os.rename(path, tmp)
+        import shutil
         shutil.rmtree(tmp, ignore_errors=True)
 
     def close(self) -> None:

@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datetime import datetime, tzinfo
 from typing import Final
 
 from dockyard.errors import InvalidArgument
@@ -218,11 +221,13 @@ _UNIX_RE: Final = re.compile(r"\d+(?:\.\d+)?")
 
 def _local_zone(now: datetime) -> tzinfo:
     """The zone of ``now``; a naive ``now`` is local time, as Python's datetime treats it."""
+    from datetime import UTC
     zone = now.tzinfo if now.tzinfo is not None else now.astimezone().tzinfo
     return zone if zone is not None else UTC
 
 
 def parse_timestamp(text: str, now: datetime | None = None) -> float:
+    from datetime import UTC, datetime, timedelta, timezone  # only --since/--until need them
     """``timetypes.GetTimestamp`` as Unix seconds, for ``logs --since/--until`` and ``events``.
 
     Accepts a Go duration meaning ``now`` minus it ("10m", "1h30m"), RFC 3339 with or without

@@ -4,7 +4,6 @@ container's own arguments pass through untouched.  Lean on purpose: no argparse 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InvalidArgument
@@ -14,39 +13,46 @@ class UsageError(InvalidArgument):
     """Bad command line: docker exits 125 with the message and a pointer to --help."""
 
 
-@dataclass(frozen=True)
+# Plain classes rather than dataclasses: this module loads on every command, and the dataclasses
+# machinery (plus inspect) costs more start-up time than the whole parse.
 class Flag:
-    long: str
-    short: str | None = None
-    kind: str = "bool"          # bool | str | list | int | float
-    default: Any = None
-    help: str = ""
-    metavar: str = ""
-    hidden: bool = False
+    __slots__ = ("long", "short", "kind", "default", "help", "metavar", "hidden", "dest")
 
-    @property
-    def dest(self) -> str:
-        return self.long.replace("-", "_")
+    def __init__(self, long: str, short: str | None = None, kind: str = "bool", default: Any = None,
+                 help: str = "", metavar: str = "", hidden: bool = False) -> None:
+        self.long = long
+        self.short = short
+        self.kind = kind            # bool | str | list | int | float
+        self.default = default
+        self.help = help
+        self.metavar = metavar
+        self.hidden = hidden
+        self.dest = long.replace("-", "_")
 
 
-@dataclass(frozen=True)
 class Command:
-    name: str                    # "run", "image ls"
-    usage: str                   # "[OPTIONS] IMAGE [COMMAND] [ARG...]"
-    help: str
-    target: str                  # "module:function" under dockyard.cli.commands
-    flags: tuple[Flag, ...] = ()
-    interspersed: bool = True
-    min_args: int = 0
-    max_args: int | None = None
-    aliases: tuple[str, ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
+    __slots__ = ("name", "usage", "help", "target", "flags", "interspersed", "min_args", "max_args", "aliases")
+
+    def __init__(self, name: str, usage: str, help: str, target: str, flags: tuple[Flag, ...] = (),
+                 interspersed: bool = True, min_args: int = 0, max_args: int | None = None,
+                 aliases: tuple[str, ...] = ()) -> None:
+        self.name = name              # "run", "image ls"
+        self.usage = usage            # "[OPTIONS] IMAGE [COMMAND] [ARG...]"
+        self.help = help
+        self.target = target          # "module:function" under dockyard.cli.commands
+        self.flags = flags
+        self.interspersed = interspersed
+        self.min_args = min_args
+        self.max_args = max_args
+        self.aliases = aliases
 
 
-@dataclass
 class Parsed:
-    opts: dict[str, Any]
-    args: list[str]
+    __slots__ = ("opts", "args")
+
+    def __init__(self, opts: dict[str, Any], args: list[str]) -> None:
+        self.opts = opts
+        self.args = args
 
     def __getattr__(self, name: str) -> Any:
         try:

@@ -5,26 +5,37 @@ from __future__ import annotations
 import json
 import sys
 import time
-from datetime import datetime
 from typing import Any
 
 
+def _days_from_civil(y: int, m: int, d: int) -> int:
+    """Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm)."""
+    y -= m <= 2
+    era = (y if y >= 0 else y - 399) // 400
+    yoe = y - era * 400
+    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
 def parse_time(ts: str) -> float:
-    """RFC 3339 with up to nanoseconds -> epoch seconds."""
-    if not ts:
+    """RFC 3339 UTC ("2026-11-27T13:19:35.123456789Z", as dockyard records times) -> epoch seconds."""
+    if len(ts) < 19 or ts[4] != "-" or ts[10] != "T":
         return 0.0
-    s = ts.rstrip("Z")
-    frac = 0.0
-    if "." in s:
-        s, f = s.split(".", 1)
-        digits = "".join(ch for ch in f if ch.isdigit())
-        frac = float("0." + digits) if digits else 0.0
     try:
-        dt = datetime.strptime(s[:19], "%Y-%m-%dT%H:%M:%S")
+        secs = (_days_from_civil(int(ts[0:4]), int(ts[5:7]), int(ts[8:10])) * 86400
+                + int(ts[11:13]) * 3600 + int(ts[14:16]) * 60 + int(ts[17:19]))
     except ValueError:
         return 0.0
-    import calendar
-    return calendar.timegm(dt.timetuple()) + frac
+    frac = 0.0
+    if len(ts) > 19 and ts[19] == ".":
+        digits = ""
+        for ch in ts[20:]:
+            if not ch.isdigit():
+                break
+            digits += ch
+        frac = float("0." + digits) if digits else 0.0
+    return secs + frac
 
 
 def since(ts: str) -> str:

@@ -6,11 +6,10 @@ Files: <id>-json.log, then <id>-json.log.1 ... .N-1 (older), like docker's max-s
 
 from __future__ import annotations
 
-import json
 import os
 import time
+from _json import encode_basestring as _json_str  # the C encoder: json would drag in re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 DEFAULT_MAX_SIZE = 20 * 1024 * 1024
 DEFAULT_MAX_FILE = 5
@@ -52,8 +51,8 @@ class LogWriter:
         self._partial.clear()
 
     def _emit(self, stream: str, line: bytes) -> None:
-        rec = json.dumps({"log": line.decode("utf-8", "replace"), "stream": stream, "time": timestamp()},
-                         separators=(",", ":")).encode() + b"\n"
+        rec = (f'{{"log":{_json_str(line.decode("utf-8", "replace"))},"stream":"{stream}",'
+               f'"time":"{timestamp()}"}}\n').encode()
         if self.max_size > 0 and self._size + len(rec) > self.max_size and self._size > 0:
             self._rotate()
         self._f.write(rec)
@@ -76,11 +75,21 @@ class LogWriter:
         self._f.close()
 
 
-@dataclass(frozen=True)
 class LogEntry:
-    stream: str
-    time: str
-    text: str
+    """One log record (a plain class: the lean monitor must not pay for dataclasses)."""
+
+    __slots__ = ("stream", "time", "text")
+
+    def __init__(self, stream: str, time: str, text: str) -> None:
+        self.stream = stream
+        self.time = time
+        self.text = text
+
+
+def log_options(data: bytes) -> tuple[int, int]:
+    """Parse the "max_size max_file" file the monitor leaves for its lean successor."""
+    size, files = data.split()
+    return int(size), int(files)
 
 
 def log_files(path: str) -> list[str]:
@@ -98,6 +107,7 @@ def log_files(path: str) -> list[str]:
 
 def parse_line(line: bytes) -> LogEntry | None:
     try:
+        import json
         obj = json.loads(line)
         return LogEntry(obj.get("stream", "stdout"), obj.get("time", ""), obj.get("log", ""))
     except (ValueError, AttributeError):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import random
 import re
 import time
 from dataclasses import dataclass, field
@@ -57,6 +56,7 @@ _NAMES = ("albattani", "allen", "archimedes", "babbage", "banach", "bardeen", "b
 
 
 def random_name() -> str:
+    import random
     return f"{random.choice(_ADJ)}_{random.choice(_NAMES)}"
 
 

@@ -17,13 +17,13 @@ The CLI learns what happened through a pipe: ``ok <pid>`` once the process runs 
 
 from __future__ import annotations
 
+import _signal as signal  # type: ignore[import-not-found]  # the C module: "signal" would import enum (1 MiB per monitor)
 import errno
-import json
 import os
 import select
-import signal
 import time
-from typing import TYPE_CHECKING
+
+TYPE_CHECKING = False  # no typing import: this module runs in the lean per-container monitor
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -74,8 +74,71 @@ def run_monitor(root: str, cid: str, status_w: int | None, attach_in: int | None
         os._exit(code & 0xFF)
 
 
+class _Resume:
+    """What a monitor re-exec'd into a lean interpreter needs to carry on supervising a run."""
+
+    def __init__(self, pid: int, console: int | None, out_r: int | None, err_r: int | None,
+                 stdin_w: int | None, restarts: int, started: float) -> None:
+        self.pid = pid
+        self.console = console
+        self.out_r = out_r
+        self.err_r = err_r
+        self.stdin_w = stdin_w
+        self.restarts = restarts
+        self.started = started
+
+    def argv(self) -> list[str]:
+        return [str(x if x is not None else -1) for x in (self.pid, self.console, self.out_r, self.err_r,
+                                                             self.stdin_w, self.restarts)] + [repr(self.started)]
+
+    @classmethod
+    def from_argv(cls, a: list[str]) -> _Resume:
+        n = [int(x) for x in a[:6]]
+        opt = [None if x < 0 else x for x in n]
+        return cls(n[0], opt[1], opt[2], opt[3], opt[4], n[5], float(a[6]))
+
+
+def _exec_lean(root: str, cid: str, r: _Resume) -> None:
+    """Replace this (fork of the CLI, tens of MiB) by a fresh interpreter that only pumps output.
+
+    The container stays our child across execve; the pipes are passed as inherited descriptors.
+    Heavy modules (sqlite3, the runtime) are imported again only when the container exits."""
+    import sys
+
+    import dockyard
+    for fd in (r.console, r.out_r, r.err_r, r.stdin_w):
+        if fd is not None:
+            os.set_inheritable(fd, True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env["PYTHONPATH"] = os.path.dirname(os.path.dirname(os.path.abspath(dockyard.__file__)))
+    code = "from dockyard.container.monitor import resume_main; resume_main()"
+    os.execve(sys.executable, [sys.executable, "-S", "-c", code, root, cid, *r.argv()], env)
+
+
+def resume_main() -> None:
+    """Entry point of a lean monitor (see _exec_lean)."""
+    import sys
+    root, cid = sys.argv[1], sys.argv[2]
+    r = _Resume.from_argv(sys.argv[3:])
+    code = 0
+    try:
+        from .logs import LogWriter, log_options
+        with open(os.path.join(root, "containers", cid, "logopts"), "rb") as f:
+            max_size, max_file = log_options(f.read())
+        log = LogWriter(os.path.join(root, "containers", cid, f"{cid}-json.log"), max_size, max_file)
+        exit_code = _pump(r.pid, r.console, r.out_r, r.err_r, log, None, None, None)
+        if r.stdin_w is not None:
+            os.close(r.stdin_w)
+        log.close()
+        from ..store import Store
+        code = _supervise(Store(root), cid, None, None, None, None, after_exit=(exit_code, r.restarts, r.started))
+    finally:
+        os._exit(code & 0xFF)
+
+
 def _supervise(store: Store, cid: str, status_w: int | None, attach_in: int | None,
-               attach_out: int | None, attach_err: int | None) -> int:
+               attach_out: int | None, attach_err: int | None,
+               after_exit: tuple[int, int, float] | None = None) -> int:
     from ..errors import ContainerStartError
     from ..runtime.protocols import Stdio
     from .logs import LogWriter
@@ -85,59 +148,75 @@ def _supervise(store: Store, cid: str, status_w: int | None, attach_in: int | No
     c = svc.get(cid)
     runtime = svc.runtime_for(c)
     bundle = svc.bundle_dir(c.id)
-    rootfs = svc.rootfs_mounts(c)
     tty = bool(c.config.get("Tty"))
     open_stdin = bool(c.config.get("OpenStdin"))
     max_size, max_file = parse_log_opts(c.host_config.get("LogConfig", {}).get("Config") or {})
-    log = LogWriter(svc.log_path(c.id), max_size, max_file)
     policy = c.host_config.get("RestartPolicy") or {"Name": "no", "MaximumRetryCount": 0}
-    restarts = c.restart_count
-    first = True
+    detached = attach_out is None and attach_err is None and attach_in is None
+    lean = detached and os.environ.get("DOCKYARD_LEAN_MONITOR", "1") != "0"
+    first = after_exit is None
+    log = None
     exit_code = 0
     while True:
-        # --- stdio for this run ---
-        keep: list[int] = []
-        stdin_fd: int | None = None
-        stdin_pipe_w: int | None = None
-        if open_stdin and attach_in is not None and not tty:
-            stdin_fd = attach_in
-        elif open_stdin and not tty:
-            r, stdin_pipe_w = os.pipe()
-            stdin_fd = r
-            keep.append(r)
-        out_r = err_r = None
-        if tty:
-            stdio = Stdio(None, 1, 2)
+        if after_exit is not None:
+            exit_code, restarts, t0 = after_exit
+            after_exit = None
         else:
-            out_r, out_w = os.pipe()
-            err_r, err_w = os.pipe()
-            stdio = Stdio(stdin_fd, out_w, err_w)
-            keep += [out_w, err_w]
-        try:
-            started = runtime.start(c.id, bundle, rootfs, stdio)
-        except ContainerStartError as e:
-            for fd in keep + [x for x in (out_r, err_r, stdin_pipe_w) if x is not None]:
+            restarts = c.restart_count
+            # --- stdio for this run ---
+            keep: list[int] = []
+            stdin_fd: int | None = None
+            stdin_pipe_w: int | None = None
+            if open_stdin and attach_in is not None and not tty:
+                stdin_fd = attach_in
+            elif open_stdin and not tty:
+                r, stdin_pipe_w = os.pipe()
+                stdin_fd = r
+                keep.append(r)
+            out_r = err_r = None
+            if tty:
+                stdio = Stdio(None, 1, 2)
+            else:
+                out_r, out_w = os.pipe()
+                err_r, err_w = os.pipe()
+                stdio = Stdio(stdin_fd, out_w, err_w)
+                keep += [out_w, err_w]
+            try:
+                started = runtime.start(c.id, bundle, svc.rootfs_mounts(c), stdio)
+            except ContainerStartError as e:
+                for fd in keep + [x for x in (out_r, err_r, stdin_pipe_w) if x is not None]:
+                    os.close(fd)
+                svc.record_exit(c.id, e.exit_code, False, error=str(e))
+                if first:
+                    _write_status(status_w, f"err {e.exit_code} {e}".replace("\n", " "))
+                    if c.host_config.get("AutoRemove"):
+                        svc.remove(c.id, force=True, from_monitor=True)
+                    return e.exit_code
+                exit_code = e.exit_code
+                break
+            for fd in keep:
                 os.close(fd)
-            svc.record_exit(c.id, e.exit_code, False, error=str(e))
+            from .model import proc_start_time
+            svc.record_start(c.id, started.pid, proc_start_time(started.pid), os.getpid(), restarts)
+            t0 = time.time()
             if first:
-                _write_status(status_w, f"err {e.exit_code} {e}".replace("\n", " "))
-                if c.host_config.get("AutoRemove"):
-                    svc.remove(c.id, force=True, from_monitor=True)
-                return e.exit_code
-            exit_code = e.exit_code
-            break
-        for fd in keep:
-            os.close(fd)
-        from .model import proc_start_time
-        svc.record_start(c.id, started.pid, proc_start_time(started.pid), os.getpid(), restarts)
-        if first:
-            _write_status(status_w, f"ok {started.pid}")
-        first = False
-        t0 = time.monotonic()
-        exit_code = _pump(started.pid, started.console, out_r, err_r, log,
-                          attach_in if (tty and open_stdin) else None, attach_out, attach_err)
-        if stdin_pipe_w is not None:
-            os.close(stdin_pipe_w)
+                _write_status(status_w, f"ok {started.pid}")
+            first = False
+            if lean:
+                with open(os.path.join(bundle, "logopts.tmp"), "w") as f:
+                    f.write(f"{max_size} {max_file}")
+                os.replace(os.path.join(bundle, "logopts.tmp"), os.path.join(bundle, "logopts"))
+                if status_w is not None:
+                    os.close(status_w)
+                store.close()
+                _exec_lean(store.root, c.id, _Resume(started.pid, started.console, out_r, err_r, stdin_pipe_w,
+                                                     restarts, t0))
+            if log is None:
+                log = LogWriter(svc.log_path(c.id), max_size, max_file)
+            exit_code = _pump(started.pid, started.console, out_r, err_r, log,
+                              attach_in if (tty and open_stdin) else None, attach_out, attach_err)
+            if stdin_pipe_w is not None:
+                os.close(stdin_pipe_w)
         oom = False
         try:
             oom = runtime.oom_killed(c.id, bundle)
@@ -160,7 +239,7 @@ def _supervise(store: Store, cid: str, status_w: int | None, attach_in: int | No
                 restart = max_retry == 0 or restarts < max_retry
         if not restart:
             break
-        if time.monotonic() - t0 > 10:
+        if time.time() - t0 > 10:
             restarts_backoff = 0
         else:
             restarts_backoff = min(restarts, 9)
@@ -172,11 +251,12 @@ def _supervise(store: Store, cid: str, status_w: int | None, attach_in: int | No
             c = svc.get(c.id)
             if c.manual_stop:
                 svc.record_exit(c.id, exit_code, oom)
-                restart = False
                 break
         if c.manual_stop:
             break
-    log.close()
+        c = svc.get(c.id)
+    if log is not None:
+        log.close()
     _write_status(status_w, f"exit {exit_code}")
     c = svc.get(c.id)
     if c.host_config.get("AutoRemove"):
@@ -297,4 +377,4 @@ def decode_status(line: str) -> tuple[str, int, str]:
         return kind, 125, rest
 
 
-__all__ = ["decode_status", "run_monitor", "json"]
+__all__ = ["decode_status", "resume_main", "run_monitor"]

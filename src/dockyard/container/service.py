@@ -343,7 +343,7 @@ class ContainerService:
         spec = build_spec(opts, rootfs=os.path.join(d, "rootfs"))
         tmp = os.path.join(d, "config.json.tmp")
         with open(tmp, "w") as f:
-            json.dump(spec, f, indent=1)
+            f.write(json.dumps(spec, separators=(",", ":")))
         os.replace(tmp, os.path.join(d, "config.json"))
         return spec
 
@@ -362,6 +362,8 @@ class ContainerService:
         self.write_spec(c)
         with self.db.tx() as t:
             t.execute("UPDATE containers SET manual_stop=0, error='' WHERE id=?", (c.id,))
+        self.runtime_for(c)  # import the runtime now: the monitor is a fork and would import it per start
+        from . import logs, monitor  # noqa: F401
         r, w = os.pipe()
         self.db.close()  # an SQLite connection must not cross fork(); reopened on next use
         pid = os.fork()

@@ -9,7 +9,6 @@ removed by ``gc_ingest``.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from collections.abc import Iterator
@@ -33,6 +32,7 @@ class BlobWriter:
         self._store = store
         self.expected = _digest.validate(expected) if expected else None
         self.expected_size = expected_size
+        import hashlib
         self._hash = hashlib.sha256()
         self.size = 0
         self.path = os.path.join(store.ingest_dir, f"{os.getpid()}-{time.monotonic_ns():x}-{id(self):x}")

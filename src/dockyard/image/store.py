@@ -8,8 +8,8 @@ Images are never edited in place: tagging moves a name, writing adds rows.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
 from .. import digest as _digest
@@ -22,7 +22,8 @@ from .protocols import Image, Layer
 
 
 def now_rfc3339() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    t = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int((t % 1) * 1e6):06d}Z"
 
 
 @dataclass(frozen=True)

@@ -201,3 +201,76 @@ class LayerStore:
                 self.store.content.delete(rec.blob_digest)
             removed.append(rec)
         return removed
+
+    # --- build: a directory that is already a layer in our on-disk (overlay) form ---------------
+
+    def add_from_dir(self, parent_chain: str, upper_dir: str, *, clamp_mtime: int | None = None,
+                     strip_overlay_xattrs: bool = False) -> LayerRecord:
+        """Make ``upper_dir`` (an overlay upperdir or a staged COPY tree) a layer on ``parent_chain``.
+
+        The directory is already in the extracted form (overlay whiteouts), so it is not
+        re-extracted: its gzip blob is written with ``write_layer_from_upper`` (deterministic,
+        ``clamp_mtime`` = SOURCE_DATE_EPOCH) and the directory itself is renamed into
+        ``layers/<dir>/diff``.  ``upper_dir`` must be on the store's filesystem; it is consumed
+        (moved, or deleted when an identical layer already exists).
+        """
+        from .. import oci
+        from ..diff.compare import write_layer_from_upper
+        from .lookup import disk_usage
+
+        if strip_overlay_xattrs:
+            _strip_overlay_xattrs(upper_dir)
+        with self.store.content.writer() as w:
+            info = write_layer_from_upper(upper_dir, w, clamp_mtime=clamp_mtime,  # type: ignore[arg-type]
+                                          compression="gzip")
+            blob_digest = w.commit()
+        diff_id = info.diff_id
+        chain = _digest.chain_ids([parent_chain, diff_id])[1] if parent_chain else diff_id
+        found = self.find(chain)
+        if found and os.path.isdir(self.diff_dir(found)):
+            self.store.remove_tree(upper_dir)
+            return found
+        name = secrets.token_hex(6)
+        final = os.path.join(self.root, name)
+        os.makedirs(final)
+        try:
+            os.rename(upper_dir, os.path.join(final, "diff"))
+        except BaseException:
+            shutil.rmtree(final, ignore_errors=True)
+            raise
+        rec = LayerRecord(chain, parent_chain, diff_id, blob_digest, info.compressed_size,
+                          oci.OCI_LAYER_GZIP, name, disk_usage(os.path.join(final, "diff")))
+        with self.db.tx() as c:
+            c.execute("DELETE FROM layers WHERE chain_id=?", (chain,))
+            c.execute("INSERT INTO layers VALUES (?,?,?,?,?,?,?,?)",
+                      (rec.chain_id, rec.parent, rec.diff_id, rec.blob_digest, rec.blob_size,
+                       rec.media_type, rec.dir, rec.size))
+        return rec
+
+    def chain_records(self, chain_ids: list[str]) -> list[LayerRecord] | None:
+        """The records of ``chain_ids`` when every one exists with its directory, else None."""
+        out = []
+        for c in chain_ids:
+            rec = self.find(c)
+            if rec is None or not os.path.isdir(self.diff_dir(rec)):
+                return None
+            out.append(rec)
+        return out
+
+
+def _strip_overlay_xattrs(root: str) -> None:
+    """Drop overlayfs bookkeeping xattrs (origin, impure, ...) but keep opaque markers."""
+    keep = ("trusted.overlay.opaque", "user.overlay.opaque")
+    for dirpath, dirnames, filenames in os.walk(root):
+        for n in [None, *dirnames, *filenames]:
+            p = dirpath if n is None else os.path.join(dirpath, n)
+            try:
+                names = os.listxattr(p, follow_symlinks=False)
+            except OSError:
+                continue
+            for x in names:
+                if x.startswith(("trusted.overlay.", "user.overlay.")) and x not in keep:
+                    try:
+                        os.removexattr(p, x, follow_symlinks=False)
+                    except OSError:
+                        pass

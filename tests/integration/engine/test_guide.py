@@ -194,3 +194,20 @@ def test_images_tag_rmi_shared_layers(dy: DY) -> None:
     dy("tag", "mybox:2", "busybox:latest")
     dy("rmi", "mybox:2")
     assert dy("run", "--rm", "busybox", "true", check=False).returncode == 0
+
+
+def test_detached_monitor_is_lean_and_still_records_everything(dy: DY) -> None:
+    dy("run", "-d", "--name", "lean", "busybox", "sh", "-c", "echo started; exec sleep 100")
+    pid = int(dy.out("inspect", "-f", "{{.State.Pid}}", "lean"))
+    with open(f"/proc/{pid}/stat") as f:
+        monitor = int(f.read().rsplit(")", 1)[1].split()[1])
+    with open(f"/proc/{monitor}/cmdline", "rb") as f:
+        assert b"resume_main" in f.read()
+    with open(f"/proc/{monitor}/maps") as f:
+        maps = f.read()
+    assert "_sqlite3" not in maps  # the database is only opened again when the container exits
+    dy("kill", "-s", "TERM", "lean")  # sh as PID 1 ignores TERM: nothing happens
+    assert dy.out("inspect", "-f", "{{.State.Status}}", "lean") == "running"
+    dy("kill", "lean")
+    assert dy.out("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "lean") == "exited 137"
+    assert dy.out("logs", "lean") == "started"

@@ -24,12 +24,19 @@ newline, and surrounding spaces are trimmed, as docker does.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dockyard.cli.format.gofmt import go_json
-from dockyard.cli.format.gotemplate import HEADER_FUNCS, Template, compile
+
+if TYPE_CHECKING:
+    from dockyard.cli.format.gotemplate import Template
+
+# "table {{.A}}\t{{.B}}": columns of plain fields need no template engine (the hot path of ps/images)
+_SIMPLE_TABLE = re.compile(r"^table (\{\{\.\w+\}\}(?:\t|\\t))*\{\{\.\w+\}\}$")
+_FIELD = re.compile(r"\{\{\.(\w+)\}\}")
 
 __all__ = ["format_rows", "is_json", "is_table", "prepare_format", "tabwrite", "template_for"]
 
@@ -55,6 +62,7 @@ def prepare_format(fmt: str) -> str:
 @lru_cache(maxsize=64)
 def template_for(fmt: str) -> Template:
     """The compiled template for a ``--format`` value (cached: the same format is reused per row)."""
+    from dockyard.cli.format.gotemplate import compile
     return compile(prepare_format(fmt))
 
 
@@ -167,6 +175,14 @@ def format_rows(
         fmt = default_table
     if is_json(fmt):
         return "".join(go_json(row, escape_html=True) + "\n" for row in rows)
+    if _SIMPLE_TABLE.match(fmt) and all(isinstance(r, dict) for r in rows):
+        fields = _FIELD.findall(fmt)
+        if all(isinstance(r.get(f), (str, int)) and not isinstance(r.get(f), bool) for r in rows for f in fields):
+            hdr = headers or {}
+            lines = ["\t".join(hdr.get(f, f.upper()) for f in fields)]
+            lines += ["\t".join(str(r[f]) for f in fields) for r in rows]
+            return tabwrite("\n".join(lines) + "\n")
+    from dockyard.cli.format.gotemplate import HEADER_FUNCS
     tmpl = template_for(fmt)
     body = "".join([tmpl.render(row) + "\n" for row in rows])
     if not is_table(fmt):
