@@ -23,6 +23,7 @@ import re
 import secrets
 import shutil
 import sqlite3
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -102,13 +103,12 @@ class VolumeService:
         """volume name -> ids of the containers that reference it."""
         out: dict[str, set[str]] = {}
         mounts = store.container_mounts(self.conn)
-        for cid, ms in mounts.items():
+        for cid, ms in (mounts or {}).items():
             for m in ms:
                 if m.get("Type") == "volume" and m.get("Source"):
                     out.setdefault(str(m["Source"]), set()).add(cid)
-        known = set(mounts)
         for ref in store.all_refs(self.conn):
-            if not known or ref.container_id in known:
+            if mounts is None or ref.container_id in mounts:
                 out.setdefault(ref.volume, set()).add(ref.container_id)
         return {k: sorted(v) for k, v in out.items()}
 
@@ -168,7 +168,8 @@ class VolumeService:
             store.delete(c, name)
         shutil.rmtree(os.path.join(self.root, "volumes", name), ignore_errors=True)
 
-    def prune(self, *, all_: bool = False, labels: builtins.list[str] = ()) -> tuple[builtins.list[str], int]:  # type: ignore[assignment]
+    def prune(self, *, all_: bool = False,
+              labels: Sequence[str] = ()) -> tuple[builtins.list[str], int]:
         """``volume prune``: unused anonymous volumes (``all_``: every unused volume).
         Returns the removed names and the bytes reclaimed."""
         used = self.users()

@@ -128,13 +128,13 @@ def delete_refs(conn: sqlite3.Connection, container_id: str) -> None:
     conn.execute("DELETE FROM vol_refs WHERE container_id=?", (container_id,))
 
 
-def container_mounts(conn: sqlite3.Connection) -> dict[str, list[dict[str, object]]]:
-    """``host_config["Mounts"]`` of every container in the engine's ``containers`` table (empty
+def container_mounts(conn: sqlite3.Connection) -> dict[str, list[dict[str, object]]] | None:
+    """``host_config["Mounts"]`` of every container in the engine's ``containers`` table (None
     when that table does not exist, e.g. a volume-only database)."""
     try:
         rows = conn.execute("SELECT id, host_config FROM containers").fetchall()
     except sqlite3.OperationalError:
-        return {}
+        return None
     out: dict[str, list[dict[str, object]]] = {}
     for cid, hc_text in rows:
         try:
