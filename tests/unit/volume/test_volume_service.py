@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from dockyard.errors import InvalidArgument
-from dockyard.volume import VolumeInUse, VolumeNotFound, VolumeService
-from dockyard.volume import glue
+from dockyard.volume import VolumeInUse, VolumeNotFound, VolumeService, glue
 
 
 @pytest.fixture
