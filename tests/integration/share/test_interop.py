@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import regfixtures
 from sharehelp import PRIVILEGED_REASON, Dockerd, Podman, dy
 
 pytestmark = [pytest.mark.privileged,
@@ -92,7 +93,7 @@ def test_dockyard_push_pulled_by_skopeo_and_podman(registry: object, podman: Pod
 
 
 def test_podman_and_skopeo_push_pulled_by_dockyard(registry: object, podman: Podman, dyroot: str,
-                                                   busybox_rootfs: Path) -> None:
+                                                   busybox_rootfs: Path, tmp_path: Path) -> None:
     skopeo = _skopeo()
     host = registry.host  # type: ignore[attr-defined]
     tar_proc = subprocess.Popen(["tar", "-C", str(busybox_rootfs), "-c", "."], stdout=subprocess.PIPE)
@@ -108,16 +109,22 @@ def test_podman_and_skopeo_push_pulled_by_dockyard(registry: object, podman: Pod
     dy(dyroot, "pull", pushed)
     assert dy(dyroot, "run", "--rm", pushed).stdout == "from-podman\n"
     assert dy(dyroot, "run", "--rm", pushed, "sh", "-c", "test -e /bin/vi || echo gone").stdout == "gone\n"
-    # skopeo re-pushes it with zstd layers; dockyard pulls and runs that too
-    zref = f"{host}/interop/skopeo-zstd:1"
-    p = subprocess.run([skopeo, "copy", "--src-tls-verify=false", "--dest-tls-verify=false",
-                        "--dest-compress-format", "zstd", "--format", "oci", f"docker://{pushed}",
-                        f"docker://{zref}"], capture_output=True, text=True)
-    assert p.returncode == 0, p.stderr
-    raw = subprocess.run([skopeo, "inspect", "--raw", "--tls-verify=false", f"docker://{zref}"],
-                         capture_output=True, text=True, check=True).stdout
-    assert "tar+zstd" in raw
-    dy(dyroot, "pull", zref)
-    assert dy(dyroot, "run", "--rm", zref).stdout == "from-podman\n"
+    # skopeo copies it to a second registry with zstd layers (a registry that has the gzip blobs
+    # would make skopeo reuse them); dockyard pulls and runs that too
+    (tmp_path / "second").mkdir()
+    second = regfixtures._start(tmp_path / "second", None)
+    try:
+        zref = f"{second.host}/interop/skopeo-zstd:1"
+        p = subprocess.run([skopeo, "copy", "--src-tls-verify=false", "--dest-tls-verify=false",
+                            "--dest-compress-format", "zstd", "--format", "oci", f"docker://{pushed}",
+                            f"docker://{zref}"], capture_output=True, text=True)
+        assert p.returncode == 0, p.stderr
+        raw = subprocess.run([skopeo, "inspect", "--raw", "--tls-verify=false", f"docker://{zref}"],
+                             capture_output=True, text=True, check=True).stdout
+        assert "tar+zstd" in raw and "tar+gzip" not in raw
+        dy(dyroot, "pull", zref)
+        assert dy(dyroot, "run", "--rm", zref).stdout == "from-podman\n"
+    finally:
+        regfixtures._stop(second)
     assert dy(dyroot, "system", "check").returncode == 0
 
