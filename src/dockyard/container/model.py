@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import re
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
+from .._record import Record, field
 from ..errors import InvalidArgument
 
 NAME_RE = re.compile(r"^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
@@ -70,8 +70,7 @@ def validate_name(name: str) -> str:
     return name.lstrip("/")
 
 
-@dataclass
-class CreateOptions:
+class CreateOptions(Record):
     """What `docker create`/`run` flags mean, in engine terms (the CLI parses into this)."""
 
     image: str
@@ -131,8 +130,7 @@ def parse_restart(policy: str) -> tuple[str, int]:
     return name, 0
 
 
-@dataclass
-class Container:
+class Container(Record):
     id: str
     name: str
     image_id: str

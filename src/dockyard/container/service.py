@@ -10,9 +10,9 @@ import os
 import signal as _signal
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from .._record import Record
 from ..errors import (
     Conflict,
     ContainerNotFound,
@@ -77,8 +77,7 @@ def signal_number(sig: str | int | None, default: int = _signal.SIGTERM) -> int:
         raise InvalidArgument(f"Invalid signal: {sig}") from None
 
 
-@dataclass
-class StartHandle:
+class StartHandle(Record):
     """A started container: the monitor's pid and the pipe on which it reports the exit."""
 
     container_id: str

@@ -12,15 +12,14 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import BinaryIO
 
 from .. import digest as _digest
+from .._record import Record
 from ..errors import BlobNotFound, DigestMismatch, FailedPrecondition
 
 
-@dataclass(frozen=True)
-class BlobInfo:
+class BlobInfo(Record, frozen=True):
     digest: str
     size: int
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from .. import digest as _digest
 from .. import oci
 from .. import reference as _ref
+from .._record import Record
 from ..errors import Conflict, ImageInUse, ImageNotFound, InvalidArgument, InvalidReference
 from ..snapshot.layers import LayerRecord, LayerStore
 from ..store import Store
@@ -26,8 +26,7 @@ def now_rfc3339() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int((t % 1) * 1e6):06d}Z"
 
 
-@dataclass(frozen=True)
-class ImageRecord:
+class ImageRecord(Record, frozen=True):
     id: str
     manifest_digest: str
     created: str

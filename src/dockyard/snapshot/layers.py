@@ -11,16 +11,15 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-from dataclasses import dataclass
 from typing import BinaryIO
 
 from .. import digest as _digest
+from .._record import Record
 from ..errors import DigestMismatch, LayerNotFound
 from ..store import Store
 
 
-@dataclass(frozen=True)
-class LayerRecord:
+class LayerRecord(Record, frozen=True):
     chain_id: str
     parent: str
     diff_id: str
