@@ -7,7 +7,6 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -50,11 +49,11 @@ def dockerd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dockerd]:
 
 
 @pytest.fixture
-def podman(tmp_path: Path, registry: object) -> Iterator[Podman]:  # noqa: F811
+def podman(registry: object) -> Iterator[Podman]:  # noqa: F811
     reason = podman_reason()
     if reason:
         pytest.skip(reason)
-    pm = make_podman(tmp_path, [registry.host])  # type: ignore[attr-defined]
+    pm = make_podman([registry.host])  # type: ignore[attr-defined]
     try:
         yield pm
     finally:

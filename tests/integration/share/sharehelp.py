@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,11 +147,11 @@ def podman_reason() -> str | None:
     return None
 
 
-def make_podman(base: Path, insecure: list[str]) -> Podman:
+def make_podman(insecure: list[str]) -> Podman:
     """podman with private storage and config: runc, no default ulimits (no CAP_SYS_RESOURCE here),
-    the given registries allowed over plain HTTP."""
-    d = base / "podman"
-    d.mkdir()
+    the given registries allowed over plain HTTP.  A short directory under /tmp: conmon's socket
+    paths under the run root must stay below the 108-byte limit of a unix socket address."""
+    d = Path(tempfile.mkdtemp(prefix="pm-", dir="/tmp"))
     (d / "containers.conf").write_text('[containers]\ndefault_ulimits = []\n[engine]\nruntime = "runc"\n')
     (d / "storage.conf").write_text(f'[storage]\ndriver = "overlay"\ngraphroot = "{d}/graph"\n'
                                     f'runroot = "{d}/run"\n')
