@@ -6,14 +6,13 @@ private mount namespace) performs them.  Options are the strings ``mount -o`` ta
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from ._record import Record
 
 
-@dataclass(frozen=True)
-class Mount:
+class Mount(Record, frozen=True):
     type: str
     source: str
-    options: tuple[str, ...] = field(default=())
+    options: tuple[str, ...] = ()
 
     def to_oci(self, destination: str) -> dict[str, object]:
         return {"destination": destination, "type": self.type, "source": self.source,

@@ -61,6 +61,8 @@ def _fail(message: str, code: int = 125) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    from .._trace import mark
+    mark("cli: main")
     root = None
     log_level = "info"
     while argv and argv[0].startswith("-"):
@@ -113,7 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     handler: Any = getattr(import_module(f"dockyard.cli.commands.{module}"), func)
     ctx = Context(root, log_level)
     try:
-        return int(handler(ctx, parsed) or 0)
+        code = int(handler(ctx, parsed) or 0)
+        mark("cli: done")
+        return code
     except DockyardError as e:
         msg = str(e).replace("\n", " ")
         if e.hint:

@@ -23,6 +23,8 @@ import os
 import select
 import time
 
+from .._trace import mark
+
 TYPE_CHECKING = False  # no typing import: this module runs in the lean per-container monitor
 
 if TYPE_CHECKING:
@@ -51,6 +53,7 @@ def _set_nonblock(fd: int) -> None:
 def run_monitor(root: str, cid: str, status_w: int | None, attach_in: int | None, attach_out: int | None,
                 attach_err: int | None) -> None:
     """Body of the monitor process (never returns to the caller's code path)."""
+    mark("monitor: forked")
     code = 0
     try:
         os.setsid()
@@ -181,6 +184,7 @@ def _supervise(store: Store, cid: str, status_w: int | None, attach_in: int | No
                 err_r, err_w = os.pipe()
                 stdio = Stdio(stdin_fd, out_w, err_w)
                 keep += [out_w, err_w]
+            mark("monitor: runtime.start")
             try:
                 started = runtime.start(c.id, bundle, svc.rootfs_mounts(c), stdio)
             except ContainerStartError as e:
@@ -194,6 +198,7 @@ def _supervise(store: Store, cid: str, status_w: int | None, attach_in: int | No
                     return e.exit_code
                 exit_code = e.exit_code
                 break
+            mark("monitor: started")
             for fd in keep:
                 os.close(fd)
             from .model import proc_start_time
@@ -217,6 +222,7 @@ def _supervise(store: Store, cid: str, status_w: int | None, attach_in: int | No
                               attach_in if (tty and open_stdin) else None, attach_out, attach_err)
             if stdin_pipe_w is not None:
                 os.close(stdin_pipe_w)
+        mark("monitor: exited")
         oom = False
         try:
             oom = runtime.oom_killed(c.id, bundle)
@@ -257,10 +263,12 @@ def _supervise(store: Store, cid: str, status_w: int | None, attach_in: int | No
         c = svc.get(c.id)
     if log is not None:
         log.close()
+    mark("monitor: recorded")
     _write_status(status_w, f"exit {exit_code}")
     c = svc.get(c.id)
     if c.host_config.get("AutoRemove"):
         svc.remove(c.id, force=True, from_monitor=True)
+    mark("monitor: removed")
     return 0
 
 

@@ -351,6 +351,8 @@ class ContainerService:
     def start(self, ref: str, *, attach: bool = False, stdin: bool = False) -> StartHandle:
         """Start the container under a new monitor.  With ``attach`` the container's output goes
         to this process's stdout/stderr (and stdin to it with ``stdin``); wait_exit() gives the code."""
+        from .._trace import mark
+        mark("start: begin")
         c = self.get(ref)
         if c.status == "paused":
             raise Conflict("cannot start a paused container, try unpause instead")
@@ -363,6 +365,7 @@ class ContainerService:
             t.execute("UPDATE containers SET manual_stop=0, error='' WHERE id=?", (c.id,))
         self.runtime_for(c)  # import the runtime now: the monitor is a fork and would import it per start
         from . import logs, monitor  # noqa: F401
+        mark("start: spec written")
         r, w = os.pipe()
         self.db.close()  # an SQLite connection must not cross fork(); reopened on next use
         pid = os.fork()
@@ -404,6 +407,7 @@ class ContainerService:
                 pass
             raise ContainerStartError(msg or "the container's monitor died before starting it",
                                       num if kind == "err" else 125)
+        mark("start: ok received")
         handle = StartHandle(c.id, num, pid, r)
         if not attach:
             handle.close()

@@ -10,9 +10,9 @@ through a callback (so it works on a directory, a layer or a tar alike).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
+from .._record import Record, field
 from ..errors import InvalidArgument
 from ..linux._constants import CAPABILITIES
 from . import seccomp
@@ -54,8 +54,7 @@ SHM_SIZE = 64 * 1024 * 1024
 CPU_PERIOD = 100_000
 
 
-@dataclass(frozen=True)
-class SpecOptions:
+class SpecOptions(Record, frozen=True):
     args: list[str]
     env: list[str]
     cwd: str = "/"

@@ -9,7 +9,6 @@ directory (garbage, removed by ``system check --repair`` and prune), never a row
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 from typing import BinaryIO
 
@@ -90,7 +89,7 @@ class LayerStore:
         return out
 
     def _staging(self) -> str:
-        path = os.path.join(self.root, f".staging-{os.getpid()}-{secrets.token_hex(4)}")
+        path = os.path.join(self.root, f".staging-{os.getpid()}-{os.urandom(4).hex()}")
         os.makedirs(os.path.join(path, "diff"))
         return path
 
@@ -122,7 +121,7 @@ class LayerStore:
             if found and os.path.isdir(self.diff_dir(found)):
                 shutil.rmtree(staging, ignore_errors=True)
                 return found
-            name = secrets.token_hex(6)
+            name = os.urandom(6).hex()
             final = os.path.join(self.root, name)
             os.rename(staging, final)
         except BaseException:
@@ -159,7 +158,7 @@ class LayerStore:
             if found and os.path.isdir(self.diff_dir(found)):
                 shutil.rmtree(staging, ignore_errors=True)
                 return found
-            name = secrets.token_hex(6)
+            name = os.urandom(6).hex()
             os.rename(staging, os.path.join(self.root, name))
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -229,7 +228,7 @@ class LayerStore:
         if found and os.path.isdir(self.diff_dir(found)):
             self.store.remove_tree(upper_dir)
             return found
-        name = secrets.token_hex(6)
+        name = os.urandom(6).hex()
         final = os.path.join(self.root, name)
         os.makedirs(final)
         try:

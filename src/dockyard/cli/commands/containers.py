@@ -51,12 +51,13 @@ def _ulimits(items: list[str]) -> list[dict[str, Any]]:
 
 def create_options(p: Parsed) -> Any:
     from ...container.model import CreateOptions
-    from ...units import parse_bytes
     args = list(p.args)
     image, cmd = args[0], args[1:]
     entrypoint = None
     if p.entrypoint is not None:
         entrypoint = [p.entrypoint] if p.entrypoint else []
+    if p.memory or p.memory_swap:
+        from ...units import parse_bytes
     memory = parse_bytes(p.memory) if p.memory else 0
     swap = 0
     if p.memory_swap:
