@@ -54,8 +54,10 @@ class AddressPoolExhausted(FailedPrecondition):
 
 
 class InvalidPortSpec(InvalidArgument):
-    def __init__(self, spec: str, reason: str = "invalid port specification") -> None:
-        super().__init__(f"{reason}: {spec!r}")
+    """A bad ``-p`` value; ``message`` is docker's (go-connections ``nat.ParsePortSpec``)."""
+
+    def __init__(self, spec: str, message: str = "") -> None:
+        super().__init__(message or f"invalid port specification: {spec!r}")
         self.spec = spec
 
 

@@ -16,17 +16,15 @@ from .model import PortBinding
 PROTOCOLS = ("tcp", "udp")
 
 
-def _port_range(text: str, spec: str) -> tuple[int, int]:
+def _port_range(text: str, spec: str, what: str = "containerPort") -> tuple[int, int]:
     lo_text, sep, hi_text = text.partition("-")
-    try:
-        lo = int(lo_text)
-        hi = int(hi_text) if sep else lo
-    except ValueError as err:
-        raise InvalidPortSpec(spec, "invalid port") from err
-    if not (1 <= lo <= 65535 and 1 <= hi <= 65535):
-        raise InvalidPortSpec(spec, "invalid port, out of range 1-65535")
-    if hi < lo:
-        raise InvalidPortSpec(spec, "invalid port range")
+    bad = InvalidPortSpec(spec, f"invalid {what}: {text}")
+    if not lo_text.isdigit() or (sep and not hi_text.isdigit()):
+        raise bad
+    lo = int(lo_text)
+    hi = int(hi_text) if sep else lo
+    if not (1 <= lo <= 65535 and 1 <= hi <= 65535) or hi < lo:
+        raise bad
     return lo, hi
 
 
@@ -36,9 +34,9 @@ def parse_publish(spec: str) -> list[PortBinding]:
     rest, slash, proto = text.rpartition("/")
     if not slash:
         rest, proto = text, "tcp"
+    if proto.lower() not in PROTOCOLS:
+        raise InvalidPortSpec(spec, f"invalid proto: {proto}")
     proto = proto.lower()
-    if proto not in PROTOCOLS:
-        raise InvalidPortSpec(spec, "invalid proto")
     parts = rest.split(":")
     if len(parts) == 1:
         host_ip, host_text, cont_text = "", "", parts[0]
@@ -47,22 +45,23 @@ def parse_publish(spec: str) -> list[PortBinding]:
     elif len(parts) == 3:
         host_ip, host_text, cont_text = parts
     else:
-        raise InvalidPortSpec(spec)
+        raise InvalidPortSpec(spec, f"invalid IP address: {':'.join(parts[:-2])}")
     if host_ip:
         try:
             ipaddress.IPv4Address(host_ip)
         except ValueError as err:
-            raise InvalidPortSpec(spec, "invalid IP address") from err
+            raise InvalidPortSpec(spec, f"invalid IP address: {host_ip}") from err
         if host_ip == "0.0.0.0":
             host_ip = ""
     if not cont_text:
-        raise InvalidPortSpec(spec, "no port specified")
+        raise InvalidPortSpec(spec, f"no port specified: {spec}<empty>")
     c_lo, c_hi = _port_range(cont_text, spec)
     count = c_hi - c_lo + 1
     if host_text:
-        h_lo, h_hi = _port_range(host_text, spec)
+        h_lo, h_hi = _port_range(host_text, spec, "hostPort")
         if h_hi - h_lo + 1 != count:
-            raise InvalidPortSpec(spec, "invalid ranges specified for container and host ports")
+            raise InvalidPortSpec(spec, f"invalid ranges specified for container and host Ports: {cont_text} "
+                                        f"and {host_text}")
         hosts = list(range(h_lo, h_hi + 1))
     else:
         hosts = [0] * count
@@ -85,7 +84,7 @@ def publish_exposed(exposed: Iterable[str], host_ip: str = "") -> list[PortBindi
         port_text, slash, proto = key.partition("/")
         proto = (proto if slash else "tcp").lower()
         if proto not in PROTOCOLS:
-            raise InvalidPortSpec(key, "invalid proto")
+            raise InvalidPortSpec(key, f"invalid proto: {proto}")
         lo, hi = _port_range(port_text, key)
         out.extend(PortBinding(container_port=p, proto=proto, host_ip=host_ip) for p in range(lo, hi + 1))
     return out

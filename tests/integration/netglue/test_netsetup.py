@@ -29,9 +29,13 @@ def test_validate_shapes_and_errors() -> None:
         "91/udp": [{"HostIp": "", "HostPort": "9001"}],
         "53/tcp": [{"HostIp": "", "HostPort": ""}],
     }
-    for bad in ("abc", "1:2:3:4", "80/sctp", "70000", "1-3:80-81"):
-        with pytest.raises(InvalidArgument):
+    for bad, message in (("abc", "invalid containerPort: abc"), ("1:2:3:4", "invalid IP address: 1:2"),
+                         ("80/sctp", "invalid proto: sctp"), ("70000", "invalid containerPort: 70000"),
+                         ("x:80", "invalid hostPort: x"), ("1.2.3:80:80", "invalid IP address: 1.2.3"),
+                         ("1-3:80-81", "invalid ranges specified for container and host Ports: 80-81 and 1-3")):
+        with pytest.raises(InvalidArgument) as exc:
             netsetup.validate({"PortBindingsRaw": [bad]}, {})
+        assert str(exc.value) == message
     with pytest.raises(InvalidArgument):
         netsetup.validate({"PublishAllPorts": True}, {"x/tcp": {}})
     with pytest.raises(InvalidArgument):
