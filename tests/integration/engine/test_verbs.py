@@ -1,0 +1,149 @@
+"""More docker verbs and flags, end to end through the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+
+import pytest
+
+from .conftest import DOCKYARD, DY
+
+
+def test_init_runs_a_reaper_as_pid_1(dy: DY) -> None:
+    if not os.path.exists("/usr/bin/tini-static") and not os.path.exists("/usr/bin/tini"):
+        pytest.skip("tini is not installed (apt-get install tini)")
+    out = dy.out("run", "--rm", "--init", "busybox", "sh", "-c", "cat /proc/1/cmdline | tr '\\0' ' '; echo; echo $$")
+    first, pid = out.splitlines()
+    assert first.startswith("/sbin/docker-init -- sh")
+    assert pid != "1"
+    assert dy("run", "--rm", "--init", "busybox", "sh", "-c", "exit 5", check=False).returncode == 5
+
+
+def test_exec_with_tty_and_env_workdir_user(dy: DY) -> None:
+    dy("run", "-d", "--name", "ex", "busybox", "sleep", "60")
+    assert dy.out("exec", "-t", "ex", "tty").startswith("/dev/pts/")
+    assert "not a tty" in dy("exec", "ex", "tty", check=False).stdout
+    assert dy.out("exec", "-e", "A=b", "-w", "/tmp", "ex", "sh", "-c", "echo $A $(pwd)") == "b /tmp"
+    assert dy.out("exec", "-u", "nobody", "ex", "id", "-u") == "65534"
+    assert dy("exec", "ex", "nope", check=False).returncode == 127
+    dy("exec", "-d", "ex", "sh", "-c", "echo hi > /tmp/d")
+    deadline = time.time() + 5
+    while time.time() < deadline and dy("exec", "ex", "cat", "/tmp/d", check=False).returncode:
+        time.sleep(0.05)
+    assert dy.out("exec", "ex", "cat", "/tmp/d") == "hi"
+    dy("stop", "-t", "0", "ex")
+    p = dy("exec", "ex", "true", check=False)
+    assert p.returncode != 0 and "is not running" in p.stderr
+
+
+def test_logs_follow_since_and_timestamps(dy: DY) -> None:
+    dy("run", "-d", "--name", "lf", "busybox", "sh", "-c", "for i in 1 2 3; do echo n$i; sleep 0.3; done")
+    p = dy("logs", "-f", "lf", timeout=20)
+    assert p.stdout.split() == ["n1", "n2", "n3"]
+    assert dy.out("logs", "--since", "1h", "lf").split() == ["n1", "n2", "n3"]
+    assert dy.out("logs", "--until", "2000-01-01T00:00:00Z", "lf") == ""
+    assert dy.out("logs", "--tail", "0", "lf") == ""
+
+
+def test_ps_flags(dy: DY) -> None:
+    a = dy.out("run", "-d", "--name", "p1", "-l", "tier=web", "busybox", "sleep", "60")
+    b = dy.out("create", "--name", "p2", "busybox", "true")
+    assert dy.out("ps", "-q") == a[:12]
+    assert dy.out("ps", "-aq", "--no-trunc").split() == [b, a]
+    assert dy.out("ps", "-lq") == b[:12]
+    assert dy.out("ps", "-n", "1", "-q") == b[:12]
+    assert dy.out("ps", "-aq", "--filter", "label=tier=web") == a[:12]
+    assert dy.out("ps", "-aq", "--filter", "status=created") == b[:12]
+    assert dy.out("ps", "-aq", "--filter", "ancestor=busybox").split() == [b[:12], a[:12]]
+    rows = [json.loads(line) for line in dy.out("ps", "-a", "--format", "json").splitlines()]
+    assert {r["Names"] for r in rows} == {"p1", "p2"} and rows[0]["State"] == "created"
+    assert "SIZE" in dy.out("ps", "-s").splitlines()[0]
+    assert dy.out("ps", "--format", "table {{.Names}}\t{{.Status}}").splitlines()[0].split()[:2] == ["NAMES", "STATUS"]
+    p = dy("ps", "--filter", "bogus=1", check=False)
+    assert p.returncode == 125 and "invalid filter" in p.stderr
+
+
+def test_restart_always_and_stop_prevents_restart(dy: DY) -> None:
+    dy("run", "-d", "--name", "ra", "--restart", "always", "busybox", "sh", "-c", "sleep 0.2; exit 1")
+    deadline = time.time() + 15
+    while time.time() < deadline:
+        if int(dy.out("inspect", "-f", "{{.RestartCount}}", "ra")) >= 2:
+            break
+        time.sleep(0.1)
+    assert int(dy.out("inspect", "-f", "{{.RestartCount}}", "ra")) >= 2
+    dy("stop", "-t", "1", "ra")
+    assert dy.out("inspect", "-f", "{{.State.Status}}", "ra") == "exited"
+    count = dy.out("inspect", "-f", "{{.RestartCount}}", "ra")
+    time.sleep(1)
+    assert dy.out("inspect", "-f", "{{.State.Status}} {{.RestartCount}}", "ra") == f"exited {count}"
+
+
+def test_rename_conflicts_and_prune(dy: DY) -> None:
+    dy("create", "--name", "r1", "busybox", "true")
+    dy("create", "--name", "r2", "busybox", "true")
+    p = dy("rename", "r1", "r2", check=False)
+    assert p.returncode != 0 and "already in use" in p.stderr
+    p = dy("create", "--name", "r1", "busybox", "true", check=False)
+    assert p.returncode == 125 and "already in use" in p.stderr
+    dy("run", "-d", "--name", "alive", "busybox", "sleep", "60")
+    out = dy.out("container", "prune", "-f")
+    assert "Deleted Containers" in out
+    assert dy.out("ps", "-a", "--format", "{{.Names}}") == "alive"
+    p = dy("rm", "alive", check=False)
+    assert p.returncode != 0 and "stop the container before removing or force remove" in p.stderr
+
+
+def test_export_import_round_trip_and_history(dy: DY, tmp_path: object) -> None:
+    dy("run", "--name", "mk", "busybox", "sh", "-c", "echo data > /made-here; rm /bin/vi")
+    tar = os.path.join(str(tmp_path), "fs.tar")
+    dy("export", "-o", tar, "mk")
+    image_id = dy.out("import", "-c", "ENV FOO=bar", "-c", "CMD [\"cat\", \"/made-here\"]", "-m", "round trip",
+                      tar, "rt:1")
+    assert image_id.startswith("sha256:")
+    assert dy.out("run", "--rm", "rt:1") == "data"
+    assert dy.out("run", "--rm", "rt:1", "sh", "-c", "echo $FOO; ls /bin/vi 2>&1 || true").splitlines()[0] == "bar"
+    assert "No such file" in dy.out("run", "--rm", "rt:1", "sh", "-c", "ls /bin/vi 2>&1 || true")
+    hist = dy.out("history", "--format", "{{.Comment}}", "rt:1")
+    assert hist == "round trip"
+    assert dy.out("history", "-q", "rt:1") == image_id[7:19]
+    p = dy("import", "/no/such/file.tar", check=False)
+    assert p.returncode == 125 and len(p.stderr.strip().splitlines()) == 1
+    p = dy("import", "-c", "BOGUS x", tar, check=False)
+    assert p.returncode == 125 and "not a valid change command" in p.stderr
+
+
+def test_images_filters_and_rmi_in_use(dy: DY) -> None:
+    dy("tag", "busybox", "filt:1")
+    assert "filt" in dy.out("images", "--filter", "reference=filt*", "--format", "{{.Repository}}")
+    assert dy.out("images", "-q", "filt") == dy.out("images", "-q", "busybox")
+    dy("run", "-d", "--name", "user1", "filt:1", "sleep", "60")
+    image_id = dy.out("image", "inspect", "-f", "{{.Id}}", "filt:1")
+    p = dy("rmi", image_id, check=False)
+    assert p.returncode != 0 and "running container" in p.stderr
+    assert dy.out("rmi", "filt:1") == "Untagged: filt:1"
+    assert dy.out("images", "--filter", "dangling=true", "-q") == ""
+
+
+def test_unknown_runtime_and_bad_flags_change_nothing(dy: DY) -> None:
+    for args in (["run", "--runtime", "nonexistent", "busybox", "true"],
+                 ["run", "-m", "lots", "busybox", "true"],
+                 ["run", "--restart", "sometimes", "busybox", "true"],
+                 ["run", "--cpus", "99", "busybox", "true"],
+                 ["run", "--stop-signal", "SIGNOPE", "busybox", "true"],
+                 ["run", "-w", "relative", "busybox", "true"],
+                 ["run", "--name", "bad name!", "busybox", "true"]):
+        p = dy(*args, check=False)
+        assert p.returncode == 125, args
+        assert len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr, (args, p.stderr)
+    assert dy.out("ps", "-aq") == ""
+
+
+def test_detached_container_survives_the_cli(dy: DY) -> None:
+    p = subprocess.Popen([*DOCKYARD, "--root", dy.root, "run", "-d", "--name", "survivor", "busybox", "sleep", "60"],
+                         stdout=subprocess.PIPE, text=True)
+    out, _ = p.communicate(timeout=30)
+    assert p.returncode == 0 and len(out.strip()) == 64
+    assert dy.out("inspect", "-f", "{{.State.Running}}", "survivor") == "true"
