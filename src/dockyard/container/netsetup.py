@@ -12,6 +12,7 @@ service calls them::
                                  if plan.needs_attach else None)
               netsetup.release(root, cid)                 # after the container exited (and on start failure)
     rm:       netsetup.forget(root, cid)
+    repair:   netsetup.cleanup(root) -> lines                 # system check --repair
     inspect:  NetworkSettings = netsetup.settings(root, cid)
     ps:       PORTS column = netsetup.ports_column(root, cid)
     port:     netsetup.port_lines(root, cid, "3000/tcp" or None)
@@ -83,6 +84,7 @@ def connect(root: str) -> Iterator[sqlite3.Connection]:
         conn.execute("PRAGMA busy_timeout=30000")
         if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
         yield conn
     finally:
         conn.close()
@@ -209,6 +211,13 @@ def forget(root: str, cid: str) -> None:
     """On ``rm``: release, then drop everything the network service knows about the container."""
     with service(root) as svc:
         svc.forget(cid)
+
+
+def cleanup(root: str) -> list[str]:
+    """``system check --repair``: release the network of containers whose process is gone and
+    remove veths, DNAT rules and bridges no record owns; a line per thing removed."""
+    with service(root) as svc:
+        return svc.cleanup_stale()
 
 
 # --- queries ------------------------------------------------------------------------------------

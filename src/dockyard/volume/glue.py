@@ -37,6 +37,7 @@ def open_service(root: str) -> Iterator[VolumeService]:
         conn.execute("PRAGMA busy_timeout=30000")
         if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
         yield VolumeService(root, conn)
     finally:
         conn.close()

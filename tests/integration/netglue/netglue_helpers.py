@@ -134,3 +134,17 @@ def wait_listen(pid: int, port: int, timeout: float = 5) -> None:
                 return
         time.sleep(0.02)
     raise TimeoutError(f"nothing listens on port {port}")
+
+
+def kill_pid_and_wait(pid: int, timeout: float = 5) -> None:
+    """SIGKILL a namespace holder started by ``start_netns`` and wait until it is gone or a zombie."""
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                if f.read().rpartition(")")[2].split()[0] in ("Z", "X"):
+                    return
+        except FileNotFoundError:
+            return
+        time.sleep(0.01)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from netglue_helpers import free_port, http_get, in_netns, our_links, wait_listen
+from netglue_helpers import free_port, http_get, in_netns, kill_pid_and_wait, our_links, wait_listen
 
 from dockyard.container import netsetup
 from dockyard.errors import InvalidArgument, NotFound
@@ -148,3 +148,21 @@ def test_user_network_names_resolve(netroot: tuple[Path, dict[str, object]], net
     assert in_netns(pid2, "/bin/busybox", "ping", "-c1", "-W2", ip1).returncode == 0
     for cid in (CID, CID2):
         netsetup.forget(str(root), cid)
+
+
+def test_cleanup_after_a_crash(netroot: tuple[Path, dict[str, object]], netns: Callable[[], int]) -> None:
+    """The process died and nobody called release (dockyard was killed): repair frees it all."""
+    root, cfg = netroot
+    hp = free_port()
+    netsetup.prepare(str(root), CID, "ghost", {}, _hc(f"127.0.0.1:{hp}:80"))
+    pid = netns()
+    netsetup.attach(str(root), CID, pid)
+    assert nat.chain_rules("nat", str(cfg["chain"]))
+    kill_pid_and_wait(pid)
+    lines = netsetup.cleanup(str(root))
+    assert f"released network of container {CID}" in lines
+    assert nat.chain_rules("nat", str(cfg["chain"])) == []
+    assert not [n for n in our_links(cfg) if n.startswith(str(cfg["veth_prefix"]))]
+    netsetup.prepare(str(root), CID2, "again", {}, _hc(f"127.0.0.1:{hp}:80"))   # the port is free again
+    netsetup.forget(str(root), CID2)
+    netsetup.forget(str(root), CID)
