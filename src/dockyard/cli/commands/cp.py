@@ -116,9 +116,11 @@ def cmd_cp(ctx: Context, p: Parsed) -> int:
         raise InvalidArgument(f"no such directory: {os.path.dirname(dpath)}")
     buf = tempfile.TemporaryFile()  # noqa: SIM115
     with tarfile.open(fileobj=buf, mode="w:", format=tarfile.PAX_FORMAT) as tar:
-        if spath.endswith("/.") and src_dir:
+        if spath.endswith("/.") and src_dir and kind == "dir":  # the contents, into the directory
             for entry in sorted(os.listdir(spath)):
                 tar.add(os.path.join(spath, entry), arcname=entry)
+        elif spath.endswith("/.") and src_dir:  # the contents, into a new directory named like dest
+            tar.add(spath, arcname=name)
         else:
             tar.add(spath, arcname=name or os.path.basename(os.path.normpath(spath)))
     buf.seek(0)
