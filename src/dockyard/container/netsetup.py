@@ -297,12 +297,14 @@ def _endpoint_json(network_id: str, ep: Any, aliases: tuple[str, ...]) -> dict[s
 
 def ports_column(root: str, cid: str) -> str:
     """``ps``'s PORTS text: ``127.0.0.1:8080->3000/tcp, 53/udp`` (exposed but unpublished ports
-    bare, as docker shows them)."""
+    bare, as docker shows them for a running container); "" for a stopped one."""
     with service(root) as svc:
         live = _live_ports(svc, cid)
         published = {b.key() for b in live}
         parts = [f"{b.host_ip or '0.0.0.0'}:{b.host_port}->{b.key()}" for b in live]
-        parts += [k for k in _exposed(svc.conn, cid) if k not in published]
+        sb = netstore.get_sandbox(svc.conn, cid)
+        if sb is not None and sb.netns:       # running: docker lists unpublished exposed ports too
+            parts += [k for k in _exposed(svc.conn, cid) if k not in published]
     return ", ".join(parts)
 
 
