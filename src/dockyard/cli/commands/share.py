@@ -2,47 +2,277 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO, cast
 
 from ... import reference as _ref
-from ...errors import InvalidArgument
+from ...errors import ImageNotFound, InvalidArgument
 from ..flags import Parsed
 from ..main import Context
 
+if TYPE_CHECKING:
+    from ...engine import Engine
+    from ...image.protocols import Image, Layer
+
+
+class _Display:
+    """Shows a transfer Board: redrawn in place on a TTY (at most 10 times a second), one line per
+    status change otherwise, nothing when quiet."""
+
+    def __init__(self, out: TextIO, *, quiet: bool = False) -> None:
+        from ...registry.progress import Board
+        self.out = out
+        self.quiet = quiet
+        self.tty = not quiet and out.isatty()
+        self._lock = threading.Lock()
+        self._drawn = 0
+        self._last = 0.0
+        self.board = Board(on_change=None if (quiet or self.tty) else self._print)
+
+    def _print(self, line: str) -> None:
+        with self._lock:
+            self.out.write(line + "\n")
+            self.out.flush()
+
+    def write(self, text: str) -> None:
+        if not self.quiet:
+            self.refresh(force=True)
+            self._print(text)
+            self._drawn = 0
+
+    def status(self, digest: str, text: str) -> None:
+        self.board.set_status(digest, text)
+        self.refresh(force=True)
+
+    def progress(self, digest: str, text: str, done: int, total: int) -> None:
+        self.board.set_progress(digest, text, done, total)
+        self.refresh()
+
+    def refresh(self, *, force: bool = False) -> None:
+        if not self.tty:
+            return
+        now = time.monotonic()
+        if not force and now - self._last < 0.1:
+            return
+        with self._lock:
+            self._last = now
+            lines = self.board.lines()
+            up = f"\x1b[{self._drawn}A" if self._drawn else ""
+            self.out.write(up + "".join(f"\x1b[2K{line}\n" for line in lines))
+            self.out.flush()
+            self._drawn = len(lines)
+
+
+class _ReportingLayer:
+    """A layer whose blob stream reports extraction to the display (write_image reads it in order)."""
+
+    def __init__(self, layer: Layer, display: _Display) -> None:
+        self._layer = layer
+        self._display = display
+        self.digest, self.diff_id = layer.digest, layer.diff_id
+        self.size, self.media_type = layer.size, layer.media_type
+
+    def compressed(self) -> BinaryIO:
+        return cast(BinaryIO, _ReportingStream(self._layer.compressed(), self.digest, self.size, self._display))
+
+    def uncompressed(self) -> BinaryIO:
+        return self._layer.uncompressed()
+
+
+class _ReportingStream(io.RawIOBase):
+    def __init__(self, raw: BinaryIO, digest: str, total: int, display: _Display) -> None:
+        super().__init__()
+        self._raw, self._digest, self._total, self._display = raw, digest, total, display
+        self._done = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int | None = -1) -> bytes:
+        data = self._raw.read(-1 if n is None else n)
+        if data and self._display.board.status_of(self._digest) != "Already exists":
+            self._done += len(data)
+            self._display.progress(self._digest, "Extracting", self._done, self._total)
+        return data
+
+    def readinto(self, b: Any) -> int:
+        data = self.read(len(memoryview(b)))
+        memoryview(b)[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._raw.close()
+            if self._display.board.status_of(self._digest) != "Already exists":
+                self._display.status(self._digest, "Pull complete")
+            super().close()
+
+
+class _ReportingImage:
+    def __init__(self, img: Image, display: _Display) -> None:
+        self._img = img
+        self._display = display
+
+    def raw_manifest(self) -> bytes:
+        return self._img.raw_manifest()
+
+    def manifest(self) -> dict[str, Any]:
+        return self._img.manifest()
+
+    def media_type(self) -> str:
+        return self._img.media_type()
+
+    def digest(self) -> str:
+        return self._img.digest()
+
+    def raw_config(self) -> bytes:
+        return self._img.raw_config()
+
+    def config(self) -> dict[str, Any]:
+        return self._img.config()
+
+    def config_digest(self) -> str:
+        return self._img.config_digest()
+
+    def layers(self) -> list[Layer]:
+        return [_ReportingLayer(la, self._display) for la in self._img.layers()]
+
+
+def pull(engine: Engine, ref_text: str, *, platform: str | None = None, quiet: bool = False,
+         out: TextIO | None = None) -> str:
+    """docker pull of one reference, progress on ``out`` (stdout); returns the image id."""
+    from ... import digest as _digest
+    from ...registry.client import open_image
+    out = out or sys.stdout
+    ref = _ref.parse(ref_text)
+    display = _Display(out, quiet=quiet)
+    display.write(f"{ref.tag or ref.digest}: Pulling from {ref.familiar_name}")
+
+    def downloading(digest: str, done: int, total: int) -> None:
+        if display.board.status_of(digest) == "Already exists":
+            return
+        if done < total:
+            display.progress(digest, "Downloading", done, total)
+        elif display.board.status_of(digest) != "Download complete":
+            display.status(digest, "Verifying Checksum")
+            display.status(digest, "Download complete")
+
+    images = engine.images
+    with open_image(ref, platform=platform, progress=downloading) as img:
+        repo_digest = f"{img.ref.name}@{img.repo_digest}"
+        tags = [str(ref)] if ref.tag else []
+        try:
+            existing: str | None = images.resolve(repo_digest)
+        except ImageNotFound:
+            existing = None
+        if existing is not None and existing == img.config_digest():
+            for t in tags:
+                images.tag(existing, t)
+            display.write(f"Digest: {img.repo_digest}\nStatus: Image is up to date for {ref.familiar}")
+            if not quiet:
+                out.write(ref.familiar + "\n")
+            return existing
+        diff_ids = [str(d) for d in (img.config().get("rootfs") or {}).get("diff_ids") or []]
+        chains = _digest.chain_ids(diff_ids) if diff_ids else []
+        for layer, chain in zip(img.layers(), chains, strict=False):
+            found = images.layers.find(chain)
+            display.status(layer.digest, "Already exists" if found else "Pulling fs layer")
+        img.prefetch(engine.store.content)
+        image_id = images.write_image(_ReportingImage(img, display), tags, repo_digest=repo_digest)
+        display.refresh(force=True)
+    display.write(f"Digest: {img.repo_digest}\nStatus: Downloaded newer image for {ref.familiar}")
+    out.write(ref.familiar + "\n")
+    out.flush()
+    return image_id
+
+
+def ensure_image(engine: Engine, ref: str, *, quiet: bool = False) -> str:
+    """The image id for ``ref``, pulling it first when it is not in the local store (docker's
+    "Unable to find image ... locally"); progress goes to stderr as docker run/create do."""
+    try:
+        return engine.images.resolve(ref)
+    except ImageNotFound:
+        parsed = _ref.parse(ref)
+        if not quiet:
+            sys.stderr.write(f"Unable to find image '{parsed.familiar}' locally\n")
+        return pull(engine, ref, quiet=quiet, out=sys.stderr)
+
 
 def cmd_pull(ctx: Context, p: Parsed) -> int:
-    from ...registry.client import open_image
-    ref = _ref.parse(p.args[0])
-    if not p.quiet:
-        print(f"{ref.tag or ref.digest}: Pulling from {ref.familiar_name}", flush=True)
-    with open_image(ref, platform=p.platform) as img:
-        img.prefetch(ctx.engine.store.content)
-        repo_digest = f"{img.ref.name}@{img.repo_digest}"
-        image_id = ctx.engine.images.write_image(img, [str(ref)] if ref.tag else [], repo_digest=repo_digest)
-    if p.quiet:
-        print(ref.familiar)
-    else:
-        print(f"Digest: {img.repo_digest}\nStatus: Downloaded newer image for {ref.familiar}\n{ref.familiar}")
-    del image_id
+    if not p.all_tags:
+        pull(ctx.engine, p.args[0], platform=p.platform, quiet=p.quiet)
+        return 0
+    from ...registry.client import list_tags
+    repo = _ref.parse(p.args[0], default_tag=False)
+    if repo.tag or repo.digest:
+        raise InvalidArgument("tag can't be used with --all-tags/-a")
+    tags = list_tags(repo)
+    if not tags:
+        raise ImageNotFound(repo.familiar_name, f"no tags found for {repo.familiar_name}")
+    for tag in tags:
+        pull(ctx.engine, str(repo.with_tag(tag)), platform=p.platform, quiet=p.quiet)
     return 0
 
 
-def cmd_push(ctx: Context, p: Parsed) -> int:
+def _push_one(ctx: Context, ref_text: str, *, quiet: bool, compression: str | None) -> str:
     from ...registry.client import push_image
-    ref = _ref.parse(p.args[0])
-    img = ctx.engine.images.open(p.args[0])
-    mounts = [d.split("@")[0] for d in ctx.engine.images.repo_digests_of(img.id)]
-    if not p.quiet:
-        print(f"The push refers to repository [{ref.name}]", flush=True)
+    ref = _ref.parse(ref_text)
+    img: Image = ctx.engine.images.open(ref_text)
+    mounts = [d.split("@")[0] for d in ctx.engine.images.repo_digests_of(ctx.engine.images.resolve(ref_text))]
+    display = _Display(sys.stdout, quiet=quiet)
+    display.write(f"The push refers to repository [{ref.name}]")
+    recompressed = None
+    if compression:
+        from ...registry.recompress import recompress
+        recompressed = recompress(img, compression)
+        img = recompressed
+    try:
+        for layer in reversed(img.layers()):
+            display.status(layer.digest, "Preparing")
 
-    def status(digest: str, what: str) -> None:
-        if not p.quiet:
-            word = {"exists": "Layer already exists", "mounted": "Mounted", "pushed": "Pushed"}.get(what, what)
-            print(f"{digest[7:19]}: {word}", flush=True)
+        def status(digest: str, what: str) -> None:
+            word = {"exists": "Layer already exists", "pushed": "Pushed"}.get(what, what)
+            if what == "mounted":
+                word = f"Mounted from {mounts[0] if mounts else ref.name}"
+            display.status(digest, word)
 
-    digest = push_image(img, ref, status=status, mount_from=mounts)
-    print(f"{ref.tag}: digest: {digest} size: {len(img.raw_manifest())}" if not p.quiet else ref.familiar)
+        def progress(digest: str, done: int, total: int) -> None:
+            if done < total:
+                display.progress(digest, "Pushing", done, total)
+
+        digest = push_image(img, ref, status=status, progress=progress, mount_from=mounts)
+        display.refresh(force=True)
+        if quiet:
+            print(ref.familiar)
+        else:
+            print(f"{ref.tag}: digest: {digest} size: {len(img.raw_manifest())}", flush=True)
+        return digest
+    finally:
+        if recompressed is not None:
+            recompressed.close()
+
+
+def cmd_push(ctx: Context, p: Parsed) -> int:
+    compression = p.opts.get("compression")
+    if compression not in (None, "gzip", "zstd"):
+        raise InvalidArgument(f"invalid compression {compression!r}: use gzip or zstd")
+    if not p.all_tags:
+        _push_one(ctx, p.args[0], quiet=p.quiet, compression=compression)
+        return 0
+    repo = _ref.parse(p.args[0], default_tag=False)
+    if repo.tag or repo.digest:
+        raise InvalidArgument("tag can't be used with --all-tags/-a")
+    names = sorted({t for rec in ctx.engine.images.list_images() for t in rec.tags
+                    if _ref.parse(t).name == repo.name})
+    if not names:
+        raise ImageNotFound(repo.familiar_name, f"An image does not exist locally with the tag: {repo.familiar_name}")
+    for name in names:
+        _push_one(ctx, name, quiet=p.quiet, compression=compression)
     return 0
 
 
@@ -70,28 +300,66 @@ def cmd_logout(ctx: Context, p: Parsed) -> int:
 
 
 def cmd_save(ctx: Context, p: Parsed) -> int:
+    from contextlib import ExitStack
+
     from ...archive.docker_archive import save
+    from ...archive.oci_layout import write_archive
     images = ctx.engine.images
-    items = []
-    for ref in p.args:
-        img = images.open(ref)
-        tags = [str(_ref.parse(ref))] if not images.resolve(ref)[7:].startswith(ref) else []
-        items.append((img, tags))
-    if p.output:
-        tmp = p.output + ".tmp"
-        try:
-            with open(tmp, "wb") as f:
-                save(items, f)  # type: ignore[arg-type]
-            os.replace(tmp, p.output)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-        return 0
-    if os.isatty(1):
+    compression = p.opts.get("compression")
+    fmt = p.opts.get("format") or "docker-archive"
+    if compression not in (None, "gzip", "zstd"):
+        raise InvalidArgument(f"invalid compression {compression!r}: use gzip or zstd")
+    if fmt not in ("docker-archive", "oci-archive"):
+        raise InvalidArgument(f"unknown format {fmt!r}: use docker-archive or oci-archive")
+    if not p.output and os.isatty(1):
         raise InvalidArgument("cowardly refusing to save to a terminal. Use the -o flag or redirect")
-    save(items, sys.stdout.buffer)  # type: ignore[arg-type]
+    with ExitStack() as stack:
+        items: list[tuple[Image, list[str]]] = []
+        for ref in p.args:
+            img: Image = images.open(ref)
+            tags = [str(_ref.parse(ref))] if not images.resolve(ref)[7:].startswith(ref) else []
+            if compression:
+                from ...registry.recompress import recompress
+                img = stack.enter_context(recompress(img, compression, tmpdir=ctx.engine.root))
+            items.append((img, tags))
+        def writer(f: BinaryIO) -> None:
+            if fmt == "docker-archive":
+                save(items, f)
+            else:
+                write_archive(f, items)
+
+        if p.output:
+            save_to_file(p.output, writer)
+        else:
+            writer(sys.stdout.buffer)
     return 0
+
+
+def save_to_file(path: str, write: Callable[[BinaryIO], None]) -> None:
+    """Write ``path`` atomically: a temporary file next to it, fsynced, renamed over it on success,
+    removed on any failure (the old file, if any, is left untouched)."""
+    import tempfile
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def cmd_load(ctx: Context, p: Parsed) -> int:
