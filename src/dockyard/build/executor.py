@@ -651,6 +651,8 @@ class Builder:
                                   "must be a directory and end with a /", line=ins.line)
         digest = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
         kind = "multi" if matched_total + len(ins.contents) > 1 else "file"
+        if kind == "file" and not from_ and not ins.contents and _is_dir(self.ctx.stat(matched[0])):
+            kind = "dir"
         flags = "".join(f"--{n}={v} " for n, v in (("from", from_), ("chown", chown), ("chmod", chmod)) if v)
         created_by = f"{ins.NAME} {flags}{kind}:{digest} in {dest}"
         description = json.dumps({"op": ins.NAME, "sources": sources, "dest": dest, "chown": chown,
@@ -795,6 +797,11 @@ def _glob(root: str, src: str) -> list[str]:
     if not any(c in clean for c in "*?["):
         return [clean] if os.path.lexists(os.path.join(root, clean)) else []
     return sorted(os.path.relpath(p, root) for p in glob.glob(os.path.join(root, clean)))
+
+
+def _is_dir(st: os.stat_result) -> bool:
+    import stat as _stat
+    return _stat.S_ISDIR(st.st_mode)
 
 
 def _looks_like_tar(path: str) -> bool:

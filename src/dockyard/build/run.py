@@ -80,7 +80,7 @@ def run_container(store: Store, req: RunRequest, on_line: Callable[[str], None])
         additional_gids=req.groups, hostname="buildkitsandbox",
         extra_mounts=tuple(req.extra_mounts),
         network_namespace="host" if req.network == "host" else None,
-        cgroups_path=f"/dockyard-build/{cid}",
+        cgroups_path=f"/dockyard/{cid}",
     )
     spec = build_spec(opts, rootfs=os.path.join(ws, "rootfs"))
     with open(os.path.join(ws, "config.json"), "w") as f:
