@@ -11,6 +11,7 @@ service calls them::
     monitor:  runtime.start(..., on_created=(lambda pid: netsetup.attach(root, cid, pid))
                                  if plan.needs_attach else None)
               netsetup.release(root, cid)                 # after the container exited (and on start failure)
+              # restart policy: call prepare(...) again before the next runtime.start
     rm:       netsetup.forget(root, cid)
     repair:   netsetup.cleanup(root) -> lines                 # system check --repair
     inspect:  NetworkSettings = netsetup.settings(root, cid)
