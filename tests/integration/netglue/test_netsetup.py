@@ -166,3 +166,23 @@ def test_cleanup_after_a_crash(netroot: tuple[Path, dict[str, object]], netns: C
     netsetup.prepare(str(root), CID2, "again", {}, _hc(f"127.0.0.1:{hp}:80"))   # the port is free again
     netsetup.forget(str(root), CID2)
     netsetup.forget(str(root), CID)
+
+
+def test_restart_cycle(netroot: tuple[Path, dict[str, object]], netns: Callable[[], int]) -> None:
+    """What a restart policy does: release after the exit, prepare and attach into the new init."""
+    root, cfg = netroot
+    hp = free_port()
+    hc = _hc(f"127.0.0.1:{hp}:80")
+    for _ in range(2):
+        netsetup.prepare(str(root), CID, "again", {}, hc)
+        pid = netns()
+        netsetup.attach(str(root), CID, pid)
+        assert "eth0" in in_netns(pid, "ip", "link").stdout
+        assert netsetup.port_lines(str(root), CID) == [f"80/tcp -> 127.0.0.1:{hp}"]
+        assert len(nat.chain_rules("nat", str(cfg["chain"]))) == 1
+        kill_pid_and_wait(pid)
+        netsetup.release(str(root), CID)
+    netsetup.prepare(str(root), CID, "again", {}, hc)     # prepare twice without a release in between
+    netsetup.prepare(str(root), CID, "again", {}, hc)
+    netsetup.forget(str(root), CID)
+    assert nat.chain_rules("nat", str(cfg["chain"])) == []
