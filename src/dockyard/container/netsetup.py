@@ -37,13 +37,15 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ContainerNotFound, ContainerNotRunning, InvalidArgument, NotFound
 from ..network import ports as portspec
 from ..network import store as netstore
 from ..network.model import AttachOptions, NetConfig, PortBinding
-from ..network.service import NetworkService
+
+if TYPE_CHECKING:
+    from ..network.service import NetworkService
 
 CONFIG_FILE = "network.json"
 
@@ -94,6 +96,7 @@ def connect(root: str) -> Iterator[sqlite3.Connection]:
 @contextmanager
 def service(root: str) -> Iterator[NetworkService]:
     """A ``NetworkService`` on its own connection (for the CLI verbs and the functions below)."""
+    from ..network.service import NetworkService
     with connect(root) as conn:
         yield NetworkService(root, conn, load_config(root))
 
