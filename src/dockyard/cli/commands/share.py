@@ -174,8 +174,8 @@ def pull(engine: Engine, ref_text: str, *, platform: str | None = None, quiet: b
             for t in tags:
                 images.tag(existing, t)
             display.write(f"Digest: {img.repo_digest}\nStatus: Image is up to date for {ref.familiar}")
-            if not quiet:
-                out.write(ref.familiar + "\n")
+            out.write(ref.familiar + "\n")
+            out.flush()
             return existing
         diff_ids = [str(d) for d in (img.config().get("rootfs") or {}).get("diff_ids") or []]
         chains = _digest.chain_ids(diff_ids) if diff_ids else []
