@@ -38,7 +38,7 @@ def test_board_is_thread_safe() -> None:
 
     def work(n: int) -> None:
         for i in range(200):
-            board.set_progress(f"sha256:{n:064x}", "Downloading", i, 200)
+            board.set_progress(f"sha256:{n:x}" * 1 + "0" * 63, "Downloading", i, 200)
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
     for t in threads:
