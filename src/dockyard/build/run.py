@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import ContainerStartError
 from ..mount import Mount
 from ..store import Store
 from .cache import build_dir
@@ -97,6 +98,9 @@ def run_container(store: Store, req: RunRequest, on_line: Callable[[str], None])
     try:
         try:
             started = rt.start(cid, ws, rootfs, Stdio(devnull, w, w))
+        except ContainerStartError as err:  # e.g. the command is not found: a failed step
+            on_line(str(err))
+            return RunResult(err.exit_code, [str(err)], upper, ws)
         finally:
             os.close(w)
             os.close(devnull)

@@ -103,6 +103,7 @@ def _read_dockerfile(path: str) -> str:
 def cmd_build(ctx: Context, p: Parsed) -> int:
     from ...build.context import BuildContext, extract_context_tar, is_tar_stream_head
     from ...build.errors import BuildInputError, StepFailed
+    from ...errors import DockerfileSyntaxError, DockyardError
 
     if not p.args and not p.check:
         raise InvalidArgument('"build" requires exactly 1 argument (a PATH, or - for stdin)')
@@ -157,8 +158,11 @@ def cmd_build(ctx: Context, p: Parsed) -> int:
         sys.stderr.write("------\n")
         sys.stderr.write(f"ERROR: failed to solve: {e}\n")
         return 1
-    except BuildInputError as e:
+    except (BuildInputError, DockerfileSyntaxError) as e:
         sys.stderr.write(f"ERROR: failed to solve: {e}\n")
+        return 1
+    except DockyardError as e:  # docker build exits 1 whatever failed
+        sys.stderr.write(f"ERROR: {e}\n")
         return 1
     finally:
         if tmp_ctx:
