@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import os
 import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, BinaryIO, TextIO, cast
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from ... import reference as _ref
 from ...errors import ImageNotFound, InvalidArgument
@@ -17,7 +16,7 @@ from ..main import Context
 
 if TYPE_CHECKING:
     from ...engine import Engine
-    from ...image.protocols import Image, Layer
+    from ...image.protocols import Image
 
 
 class _Display:
@@ -68,85 +67,9 @@ class _Display:
             self._drawn = len(lines)
 
 
-class _ReportingLayer:
-    """A layer whose blob stream reports extraction to the display (write_image reads it in order)."""
-
-    def __init__(self, layer: Layer, display: _Display) -> None:
-        self._layer = layer
-        self._display = display
-        self.digest, self.diff_id = layer.digest, layer.diff_id
-        self.size, self.media_type = layer.size, layer.media_type
-
-    def compressed(self) -> BinaryIO:
-        return cast(BinaryIO, _ReportingStream(self._layer.compressed(), self.digest, self.size, self._display))
-
-    def uncompressed(self) -> BinaryIO:
-        return self._layer.uncompressed()
-
-
-class _ReportingStream(io.RawIOBase):
-    def __init__(self, raw: BinaryIO, digest: str, total: int, display: _Display) -> None:
-        super().__init__()
-        self._raw, self._digest, self._total, self._display = raw, digest, total, display
-        self._done = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, n: int | None = -1) -> bytes:
-        data = self._raw.read(-1 if n is None else n)
-        if data and self._display.board.status_of(self._digest) != "Already exists":
-            self._done += len(data)
-            self._display.progress(self._digest, "Extracting", self._done, self._total)
-        return data
-
-    def readinto(self, b: Any) -> int:
-        data = self.read(len(memoryview(b)))
-        memoryview(b)[: len(data)] = data
-        return len(data)
-
-    def close(self) -> None:
-        if not self.closed:
-            self._raw.close()
-            if self._display.board.status_of(self._digest) != "Already exists":
-                self._display.status(self._digest, "Pull complete")
-            super().close()
-
-
-class _ReportingImage:
-    def __init__(self, img: Image, display: _Display) -> None:
-        self._img = img
-        self._display = display
-
-    def raw_manifest(self) -> bytes:
-        return self._img.raw_manifest()
-
-    def manifest(self) -> dict[str, Any]:
-        return self._img.manifest()
-
-    def media_type(self) -> str:
-        return self._img.media_type()
-
-    def digest(self) -> str:
-        return self._img.digest()
-
-    def raw_config(self) -> bytes:
-        return self._img.raw_config()
-
-    def config(self) -> dict[str, Any]:
-        return self._img.config()
-
-    def config_digest(self) -> str:
-        return self._img.config_digest()
-
-    def layers(self) -> list[Layer]:
-        return [_ReportingLayer(la, self._display) for la in self._img.layers()]
-
-
 def pull(engine: Engine, ref_text: str, *, platform: str | None = None, quiet: bool = False,
          out: TextIO | None = None) -> str:
     """docker pull of one reference, progress on ``out`` (stdout); returns the image id."""
-    from ... import digest as _digest
     from ...registry.client import open_image
     out = out or sys.stdout
     ref = _ref.parse(ref_text)
@@ -177,13 +100,12 @@ def pull(engine: Engine, ref_text: str, *, platform: str | None = None, quiet: b
             out.write(ref.familiar + "\n")
             out.flush()
             return existing
-        diff_ids = [str(d) for d in (img.config().get("rootfs") or {}).get("diff_ids") or []]
-        chains = _digest.chain_ids(diff_ids) if diff_ids else []
-        for layer, chain in zip(img.layers(), chains, strict=False):
-            found = images.layers.find(chain)
-            display.status(layer.digest, "Already exists" if found else "Pulling fs layer")
-        img.prefetch(engine.store.content)
-        image_id = images.write_image(_ReportingImage(img, display), tags, repo_digest=repo_digest)
+        from ...registry.pull import missing_layers, pull_to_store
+        todo = {layer.digest for layer, _, _ in missing_layers(engine.store, img)}
+        for layer in img.layers():
+            display.status(layer.digest, "Pulling fs layer" if layer.digest in todo else "Already exists")
+        image_id = pull_to_store(engine.store, img, tags, repo_digest=repo_digest,
+                                 on_layer=lambda d: display.status(d, "Pull complete"))
         display.refresh(force=True)
     display.write(f"Digest: {img.repo_digest}\nStatus: Downloaded newer image for {ref.familiar}")
     out.write(ref.familiar + "\n")
