@@ -101,6 +101,9 @@ class _StageState:
     index: int = 0
 
 
+PIPES = "/dev/pipes"  # where heredoc scripts with a #! line are mounted (under /dev: not in layers)
+
+
 def _sha(*parts: str) -> str:
     h = hashlib.sha256()
     for p in parts:
@@ -453,7 +456,8 @@ class Builder:
                 inputs.update(self._bind_inputs(m, ins.line))
         arg_env = [f"{k}={v}" for k, v in s.args.items() if k not in env_dict(cfg)]
         created_by = "RUN " + (f"|{len(arg_env)} {' '.join(arg_env)} " if arg_env else "") + " ".join(args)
-        description = json.dumps({"run": args, "network": network, "mounts": mount_desc})
+        scripts = {a: ins.heredocs[0].chomped() for a in args[:1] if a.startswith(PIPES + "/")}
+        description = json.dumps({"run": args, "network": network, "mounts": mount_desc, "scripts": scripts})
 
         def produce(number: int) -> tuple[dict[str, Any], list[LayerRecord]]:
             return self._run_produce(s, ins, args, network, mounts, arg_env, created_by, number)
@@ -465,7 +469,10 @@ class Builder:
             return command_of(cfg, ins.command, ins.exec_form)
         cmd = ins.command[0].strip() if ins.command else ""
         if len(ins.heredocs) == 1 and cmd.lstrip("<-").strip("'\"") == ins.heredocs[0].name:
-            return command_of(cfg, (ins.heredocs[0].chomped(),), False)
+            body = ins.heredocs[0].chomped()
+            if body.startswith("#!"):  # a script with its own interpreter: run it as a file
+                return [f"{PIPES}/{ins.heredocs[0].name}"]
+            return command_of(cfg, (body,), False)
         script = cmd + "\n" + "".join(h.content + h.name + "\n" for h in ins.heredocs)
         return command_of(cfg, (script,), False)
 
@@ -502,6 +509,14 @@ class Builder:
         env += [f"{k}={v}" for k, v in self.opts.build_args.items() if k in PROXY_ARGS]
         with ExitStack() as stack:
             extra, targets = self._run_mounts(mounts, ins.line, stack, env)
+            if args and args[0].startswith(PIPES + "/") and ins.heredocs:
+                ws = stack.enter_context(_TempCopy(self.store))
+                script = os.path.join(ws, "script")
+                with open(script, "w") as f:
+                    f.write(ins.heredocs[0].chomped())
+                os.chmod(script, 0o755)
+                extra.append({"destination": args[0], "type": "bind", "source": script,
+                              "options": ["rbind", "ro"]})
             req = RunRequest(args=args, env=env, cwd=cfg.get("WorkingDir") or "/", uid=uid, gid=gid,
                              groups=groups, network=network, lowers=lowers, extra_mounts=extra,
                              runtime=self.opts.runtime)

@@ -144,9 +144,14 @@ EOF
 COPY <<EOT /greeting
 hi ${WHO}
 EOT
+RUN <<EOF
+#!/bin/sh -e
+echo "from a script: $0" > /script-out
+EOF
 """})
     dy.build(ctx, "-t", "hd")
     assert dy.out("run", "--rm", "hd", "cat", "/here", "/greeting") == "line one\nhello world\nhi world"
+    assert dy.out("run", "--rm", "hd", "cat", "/script-out") == "from a script: /dev/pipes/EOF"
 
 
 def test_cache_mount_persists_between_builds(dy: DY, ctx: Path) -> None:
@@ -213,6 +218,7 @@ ADD files.tar.gz /unpacked/
 
 @pytest.mark.parametrize("dockerfile,needle", [
     ("FROM busybox\nRUN echo out-line; exit 3\n", "exit code: 3"),
+    ('FROM busybox\nRUN ["/no/such/binary"]\n', "exit code: 127"),
     ("FROM busybox\nCOPY missing.txt /x\n", 'Dockerfile:2: COPY failed: "missing.txt" not found'),
     ("FROM busybox\nCOPY --from=nostage /x /x\n", "Dockerfile:2: COPY --from=nostage: no build stage"),
     ("FROM nosuchimage:1\n", "Dockerfile:1: failed to resolve source metadata for nosuchimage:1"),
