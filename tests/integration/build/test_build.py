@@ -154,6 +154,22 @@ EOF
     assert dy.out("run", "--rm", "hd", "cat", "/script-out") == "from a script: /dev/pipes/EOF"
 
 
+def test_run_deletions_become_whiteouts_and_user_applies(dy: DY, ctx: Path) -> None:
+    write(ctx, {"Dockerfile": """FROM busybox
+RUN rm /bin/vi && rm -rf /var && mkdir /var && echo only > /var/only
+USER www-data
+RUN id -u > /tmp/uid
+USER root
+WORKDIR /made/by/workdir
+RUN pwd > /pwd
+"""})
+    dy.build(ctx, "-t", "wh")
+    assert dy("run", "--rm", "wh", "test", "-e", "/bin/vi", check=False).returncode != 0
+    assert dy.out("run", "--rm", "wh", "ls", "/var") == "only"
+    assert dy.out("run", "--rm", "wh", "cat", "/tmp/uid", "/pwd") == "33\n/made/by/workdir"
+    assert dy.out("run", "--rm", "busybox", "sh", "-c", "test -e /bin/vi && echo base-intact") == "base-intact"
+
+
 def test_cache_mount_persists_between_builds(dy: DY, ctx: Path) -> None:
     write(ctx, {"Dockerfile": "FROM busybox\nARG N\n"
                 "RUN --mount=type=cache,target=/cache echo $N >> /cache/log && cat /cache/log > /seen\n"})
