@@ -133,6 +133,7 @@ class Builder:
         self.cached = 0
         self.built: dict[int, _StageState] = {}
         self.sde = options.source_date_epoch
+        self.consumed: set[str] = set()
 
     # --- the whole build ---------------------------------------------------------------------
 
@@ -141,6 +142,7 @@ class Builder:
         self.df = df
         self.expander = Expander(df.escape)
         scope = global_args(df, self.opts.build_args, platform=self.opts.platform, target=self.opts.target)
+        self.consumed.update(d.key for a in df.global_args for d in a.args)
         self.scope = scope
         bases: dict[int, str] = {}
         for st in df.stages:
@@ -160,6 +162,10 @@ class Builder:
         config, layers = last.config, last.layers
         if self.opts.labels:
             config, layers = self._final_labels(last)
+        unused = sorted(k for k in self.opts.build_args if k not in self.consumed and k not in PROXY_ARGS
+                        and k != "SOURCE_DATE_EPOCH")
+        if unused:
+            self.emit(ev.BuildMessage(f"[Warning] One or more build-args {unused} were not consumed"))
         image_id = self.images.put_image(config, layers, tags=self.opts.tags)
         return BuildResult(image_id, self.step_no, self.cached)
 
@@ -378,6 +384,7 @@ class Builder:
         word, _ = self._expand(s, ins.line)
         parts = []
         for d in ins.args:
+            self.consumed.add(d.key)
             if d.key in self.opts.build_args:
                 s.args[d.key] = self.opts.build_args[d.key]
             elif d.default is not None:

@@ -47,6 +47,8 @@ def test_guide_dockerfile_builds_runs_and_has_one_history_row_per_instruction(dy
     assert hist[3] == "RUN /bin/sh -c cat package.json > installed.txt && echo installed"
     assert hist[4].startswith("COPY file:") and hist[4].endswith(" in /app/")
     assert hist[5] == "/bin/sh -c #(nop)  WORKDIR /app"
+    assert "store is consistent" in dy.out("system", "check")
+    assert os.listdir(os.path.join(dy.root, "buildcache", "run")) == []  # no workspace left behind
 
 
 def test_unchanged_rebuild_is_all_cached_with_the_same_id(dy: DY, ctx: Path) -> None:
@@ -173,7 +175,8 @@ RUN pwd > /pwd
 def test_cache_mount_persists_between_builds(dy: DY, ctx: Path) -> None:
     write(ctx, {"Dockerfile": "FROM busybox\nARG N\n"
                 "RUN --mount=type=cache,target=/cache echo $N >> /cache/log && cat /cache/log > /seen\n"})
-    dy.build(ctx, "--build-arg", "N=1", "-t", "c1")
+    p = dy.build(ctx, "--build-arg", "N=1", "--build-arg", "UNUSED=1", "-t", "c1")
+    assert "[Warning] One or more build-args ['UNUSED'] were not consumed" in p.stderr
     p = dy.build(ctx, "--build-arg", "N=2", "-t", "c2")
     assert "cache miss: build arg N changed" in p.stderr
     assert dy.out("run", "--rm", "c2", "cat", "/seen") == "1\n2"

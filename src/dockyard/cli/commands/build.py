@@ -30,7 +30,9 @@ def _pairs(values: list[str] | None, what: str) -> dict[str, str]:
     return out
 
 
-def _secrets(values: list[str] | None) -> dict[str, str]:
+def _secrets(values: list[str] | None, temps: list[str]) -> dict[str, str]:
+    """``--secret id=X,src=FILE`` (or ``env=VAR``: written to a private temp file listed in
+    ``temps``, which the caller deletes)."""
     out: dict[str, str] = {}
     for v in values or []:
         fields = dict(f.partition("=")[::2] for f in v.split(","))
@@ -41,6 +43,7 @@ def _secrets(values: list[str] | None) -> dict[str, str]:
         if not src and fields.get("env"):
             val = os.environ.get(fields["env"], "")
             fd, src = tempfile.mkstemp(prefix="dockyard-secret-")
+            temps.append(src)
             with os.fdopen(fd, "w") as f:
                 f.write(val)
         if not src or not os.path.isfile(src):
@@ -194,14 +197,19 @@ def _run_build(ctx: Context, p: Parsed, context: object, text: str, build_args: 
     assert isinstance(context, BuildContext)
     quiet = bool(p.quiet)
     listener: ev.Listener = ev.ignore if quiet else _Plain(sys.stderr)
-    opts = BuildOptions(
-        context=context, dockerfile=text, tags=list(p.tag or []), build_args=build_args,
-        target=p.target, no_cache=bool(p.no_cache), labels=_pairs(p.label, "label"),
-        network=p.network or "default", secrets=_secrets(p.secret), platform=p.platform,
-        source_date_epoch=sde,
-    )
-    t0 = time.monotonic()
-    result = Builder(ctx.engine.store, opts, listener).build()
+    temps: list[str] = []
+    try:
+        opts = BuildOptions(
+            context=context, dockerfile=text, tags=list(p.tag or []), build_args=build_args,
+            target=p.target, no_cache=bool(p.no_cache), labels=_pairs(p.label, "label"),
+            network=p.network or "default", secrets=_secrets(p.secret, temps), platform=p.platform,
+            source_date_epoch=sde,
+        )
+        t0 = time.monotonic()
+        result = Builder(ctx.engine.store, opts, listener).build()
+    finally:
+        for t in temps:
+            os.unlink(t)
     if p.iidfile:
         with open(p.iidfile, "w") as f:
             f.write(result.image_id)
