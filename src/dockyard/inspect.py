@@ -73,15 +73,30 @@ def container_json(engine: Engine, c: Container, *, size: bool = False) -> dict[
                      "UpperDir": os.path.join(d, "upper"), "WorkDir": os.path.join(d, "work")},
             "Name": "overlay2",
         },
-        "Mounts": [],
+        "Mounts": _mounts(engine, c),
         "Config": _config_section(c.config),
-        "NetworkSettings": {"Bridge": "", "SandboxID": "", "Ports": {}, "SandboxKey": "",
-                            "IPAddress": "", "Gateway": "", "MacAddress": "", "Networks": {}},
+        "NetworkSettings": _network_settings(engine, c),
     }
     if size:
         out["SizeRw"] = svc.size_rw(c)
         out["SizeRootFs"] = out["SizeRw"] + _image_size(engine, c.image_id)
     return out
+
+
+def _mounts(engine: Engine, c: Container) -> list[dict[str, Any]]:
+    if not c.host_config.get("Mounts"):
+        return []
+    from .volume import glue
+    return glue.inspect_mounts(engine.root, c.id, c.host_config)
+
+
+def _network_settings(engine: Engine, c: Container) -> dict[str, Any]:
+    from .container import netsetup
+    try:
+        return netsetup.settings(engine.root, c.id)
+    except Exception:  # noqa: BLE001 - a record from before networking: docker's empty shape
+        return {"Bridge": "", "SandboxID": "", "Ports": {}, "SandboxKey": "", "IPAddress": "", "Gateway": "",
+                "MacAddress": "", "Networks": {}}
 
 
 def _image_size(engine: Engine, image_id: str) -> int:

@@ -111,7 +111,10 @@ def check(engine: Engine, *, repair: bool = False, verify_blobs: bool = True) ->
         rep.garbage.append(f"unreferenced blob {d}")
         if repair:
             content.delete(d)
+    # network plumbing (veths, NAT rules, addresses) of containers that are gone
     if repair:
+        from .container import netsetup
+        rep.garbage += [f"network: {line}" for line in netsetup.cleanup(st.root)]
         rep.repaired = list(rep.garbage)
     return rep
 
@@ -137,6 +140,7 @@ class DiskUsage:
     containers: list[ContainerUsage]
     layers_size: int     # every extracted layer counted once, however many images share it
     active_layers_size: int  # layers of images that containers use
+    volumes: tuple[int, int, int, int] = (0, 0, 0, 0)  # count, in use, bytes, reclaimable bytes
 
     @property
     def active_images(self) -> int:
@@ -165,4 +169,6 @@ def disk_usage(engine: Engine) -> DiskUsage:
     cusage = [ContainerUsage(c, engine.containers.size_rw(c), total_size(engine.containers.log_path(c.id)))
               for c in containers]
     active = {ch for c in containers for ch in chains.get(c.image_id, [])}
-    return DiskUsage(images, cusage, sum(lsize.values()), sum(lsize.get(ch, 0) for ch in active))
+    from .volume import glue
+    return DiskUsage(images, cusage, sum(lsize.values()), sum(lsize.get(ch, 0) for ch in active),
+                     glue.usage(engine.root))

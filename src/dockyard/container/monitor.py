@@ -51,7 +51,7 @@ def _set_nonblock(fd: int) -> None:
 
 
 def run_monitor(root: str, cid: str, status_w: int | None, attach_in: int | None, attach_out: int | None,
-                attach_err: int | None) -> None:
+                attach_err: int | None, needs_attach: bool = False) -> None:
     """Body of the monitor process (never returns to the caller's code path)."""
     mark("monitor: forked")
     code = 0
@@ -67,7 +67,7 @@ def run_monitor(root: str, cid: str, status_w: int | None, attach_in: int | None
         _prctl_subreaper()
         from ..store import Store
         store = Store(root)
-        code = _supervise(store, cid, status_w, attach_in, attach_out, attach_err)
+        code = _supervise(store, cid, status_w, attach_in, attach_out, attach_err, needs_attach=needs_attach)
     except BaseException as e:  # noqa: BLE001 - report anything to the CLI, never a traceback
         from ..errors import DockyardError
         ec = e.exit_code if isinstance(e, DockyardError) else 125
@@ -113,7 +113,10 @@ def _exec_lean(root: str, cid: str, r: _Resume) -> None:
         if fd is not None:
             os.set_inheritable(fd, True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    env["PYTHONPATH"] = os.path.dirname(os.path.dirname(os.path.abspath(dockyard.__file__)))
+    # -S skips site (and its .pth files): hand over the parent's whole import path instead, so the
+    # modules needed once the container exits (pyroute2, ...) are found
+    paths = [os.path.dirname(os.path.dirname(os.path.abspath(dockyard.__file__)))] + [p for p in sys.path if p]
+    env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
     code = "from dockyard.container.monitor import resume_main; resume_main()"
     os.execve(sys.executable, [sys.executable, "-S", "-c", code, root, cid, *r.argv()], env)
 
@@ -141,7 +144,7 @@ def resume_main() -> None:
 
 def _supervise(store: Store, cid: str, status_w: int | None, attach_in: int | None,
                attach_out: int | None, attach_err: int | None,
-               after_exit: tuple[int, int, float] | None = None) -> int:
+               after_exit: tuple[int, int, float] | None = None, needs_attach: bool = False) -> int:
     from ..errors import ContainerStartError
     from ..runtime.protocols import Stdio
     from .logs import LogWriter
@@ -185,9 +188,12 @@ def _supervise(store: Store, cid: str, status_w: int | None, attach_in: int | No
                 stdio = Stdio(stdin_fd, out_w, err_w)
                 keep += [out_w, err_w]
             mark("monitor: runtime.start")
+            from . import netsetup
+            on_created = (lambda pid, _root=store.root: netsetup.attach(_root, cid, pid)) if needs_attach else None
             try:
-                started = runtime.start(c.id, bundle, svc.rootfs_mounts(c), stdio)
+                started = runtime.start(c.id, bundle, svc.rootfs_mounts(c), stdio, on_created=on_created)
             except ContainerStartError as e:
+                netsetup.release(store.root, cid)
                 for fd in keep + [x for x in (out_r, err_r, stdin_pipe_w) if x is not None]:
                     os.close(fd)
                 svc.record_exit(c.id, e.exit_code, False, error=str(e))
@@ -232,6 +238,11 @@ def _supervise(store: Store, cid: str, status_w: int | None, attach_in: int | No
             runtime.delete(c.id, bundle)
         except Exception:  # noqa: BLE001
             pass
+        from . import netsetup
+        try:
+            netsetup.release(store.root, cid)
+        except Exception:  # noqa: BLE001
+            pass
         if oom and exit_code == 0:
             exit_code = 137
         c = svc.record_exit(c.id, exit_code, oom)
@@ -261,6 +272,11 @@ def _supervise(store: Store, cid: str, status_w: int | None, attach_in: int | No
         if c.manual_stop:
             break
         c = svc.get(c.id)
+        try:
+            _, needs_attach = svc.prepare_start(c)
+        except Exception as e:  # noqa: BLE001 - e.g. the host port was taken meanwhile
+            svc.record_exit(c.id, exit_code, False, error=str(e))
+            break
     if log is not None:
         log.close()
     mark("monitor: recorded")

@@ -235,7 +235,7 @@ class ContainerService:
             config["StopSignal"] = opts.stop_signal or img_cfg.get("StopSignal")
         if opts.stop_timeout is not None:
             config["StopTimeout"] = opts.stop_timeout
-        host_config = {
+        host_config: dict[str, Any] = {
             "Binds": opts.volumes or None,
             "ContainerIDFile": "",
             "LogConfig": {"Type": "json-file", "Config": log_opts},
@@ -259,7 +259,22 @@ class ContainerService:
             "Tmpfs": {t.split(":", 1)[0]: (t.split(":", 1)[1] if ":" in t else "") for t in opts.tmpfs} or None,
             "VolumesFrom": opts.volumes_from or None,
             "PublishAllPorts": opts.publish_all,
+            "NetworkAliases": opts.aliases or None,
+            "IPv4Address": opts.ip or "",
         }
+        if opts.publish or opts.publish_all:
+            from . import netsetup
+            host_config["PortBindingsRaw"] = list(opts.publish)
+            host_config["PortBindings"] = netsetup.validate(host_config, exposed)
+            del host_config["PortBindingsRaw"]
+            for port in host_config["PortBindings"]:  # docker: a published port is an exposed port
+                exposed.setdefault(port, {})
+            config["ExposedPorts"] = exposed or None
+        if opts.volumes or opts.mounts or opts.tmpfs or opts.volumes_from or img_cfg.get("Volumes"):
+            from ..volume import glue as volumes
+            host_config["MountsRaw"] = list(opts.mounts)
+            host_config["Mounts"] = volumes.validate(host_config, img_cfg.get("Volumes") or {})
+            del host_config["MountsRaw"]
         d = self.store.container_dir(cid)
         staging = d + ".creating"
         os.makedirs(os.path.join(staging, "upper"))
@@ -301,7 +316,19 @@ class ContainerService:
         upper = os.path.join(self.store.container_dir(c.id), "upper")
         return read_merged_file([upper, *ImageStore(self.store).lowerdirs(c.image_id)], path)
 
-    def write_spec(self, c: Container) -> dict[str, Any]:
+    def prepare_start(self, c: Container) -> tuple[dict[str, Any], bool]:
+        """Before each (re)start: allocate the network (a busy host port fails here, before anything
+        runs) and write the bundle's config.json.  Returns the spec and whether the monitor must
+        plumb the network from the runtime's ``on_created`` hook."""
+        from . import netsetup
+        plan = netsetup.prepare(self.store.root, c.id, c.name, c.config, c.host_config)
+        try:
+            return self.write_spec(c, netns=plan.netns), plan.needs_attach
+        except BaseException:
+            netsetup.release(self.store.root, c.id)
+            raise
+
+    def write_spec(self, c: Container, *, netns: str | None = None) -> dict[str, Any]:
         from ..runtime.spec import SpecOptions, build_spec, resolve_user
         cfg, hc = c.config, c.host_config
         uid, gid, groups = resolve_user(cfg.get("User") or "", lambda p: self.read_rootfs_file(c, p))
@@ -319,15 +346,10 @@ class ContainerService:
              "options": ["rbind", "rprivate"]},
             {"destination": "/etc/hosts", "type": "bind", "source": f"{d}/hosts", "options": ["rbind", "rprivate"]},
         ]
-        net = hc.get("NetworkMode") or "default"
-        netns: str | None = None
-        if net == "host":
-            netns = "host"
-        elif net.startswith("container:"):
-            other = self.get(net.split(":", 1)[1])
-            if not other.running:
-                raise ContainerNotRunning(other.id, f"cannot join network of a non running container: {other.id}")
-            netns = f"/proc/{other.pid}/ns/net"
+        if hc.get("Mounts") or hc.get("VolumesFrom"):  # user mounts first: one on /etc must not hide ours
+            from ..image.store import ImageStore
+            from ..volume import glue as volumes
+            extra = volumes.mounts_for(self.store.root, c.id, hc, ImageStore(self.store).lowerdirs(c.image_id)) + extra
         opts = SpecOptions(
             args=args, env=list(cfg.get("Env") or []), cwd=cfg.get("WorkingDir") or "/", uid=uid, gid=gid,
             additional_gids=groups, hostname=cfg.get("Hostname") or c.id[:12], tty=bool(cfg.get("Tty")),
@@ -360,7 +382,7 @@ class ContainerService:
             return StartHandle(c.id, c.pid, c.monitor_pid, None)
         if c.status in ("removing", "dead"):
             raise Conflict(f"container {c.id[:12]} is marked for removal and cannot be started")
-        self.write_spec(c)
+        _, needs_attach = self.prepare_start(c)
         with self.db.tx() as t:
             t.execute("UPDATE containers SET manual_stop=0, error='' WHERE id=?", (c.id,))
         self.runtime_for(c)  # import the runtime now: the monitor is a fork and would import it per start
@@ -387,7 +409,7 @@ class ContainerService:
                         except OSError:
                             pass
                 from .monitor import run_monitor
-                run_monitor(self.store.root, c.id, w, a_in, a_out, a_err)
+                run_monitor(self.store.root, c.id, w, a_in, a_out, a_err, needs_attach)
             finally:
                 os._exit(125)
         os.close(w)
@@ -405,6 +427,8 @@ class ContainerService:
                 os.waitpid(pid, 0)
             except ChildProcessError:
                 pass
+            from . import netsetup
+            netsetup.release(self.store.root, c.id)
             raise ContainerStartError(msg or "the container's monitor died before starting it",
                                       num if kind == "err" else 125)
         mark("start: ok received")
@@ -555,6 +579,7 @@ class ContainerService:
             t.execute("UPDATE containers SET status='running' WHERE id=? AND status='paused'", (c.id,))
 
     def remove(self, ref: str, *, force: bool = False, volumes: bool = False, from_monitor: bool = False) -> str:
+        volumes_too = volumes or (from_monitor and bool(self._auto_remove(ref)))
         try:
             c = self.get(ref)
         except ContainerNotFound:
@@ -574,10 +599,20 @@ class ContainerService:
             self.runtime_for(c).delete(c.id, self.bundle_dir(c.id))
         except Exception:  # noqa: BLE001
             pass
+        from . import netsetup
+        netsetup.release(self.store.root, c.id)
+        netsetup.forget(self.store.root, c.id)
+        if c.host_config.get("Mounts") or c.host_config.get("VolumesFrom"):
+            from ..volume import glue as volume_glue
+            volume_glue.release(self.store.root, c.id, remove_anonymous=volumes_too)
         with self.db.tx() as t:
             t.execute("DELETE FROM containers WHERE id=?", (c.id,))
         self.store.remove_tree(self.store.container_dir(c.id))
         return c.id
+
+    def _auto_remove(self, ref: str) -> bool:
+        row = self.db.one("SELECT host_config FROM containers WHERE id=?", (ref,))
+        return bool(row and json.loads(row["host_config"]).get("AutoRemove"))
 
     def rename(self, ref: str, new_name: str) -> None:
         c = self.get(ref)

@@ -14,6 +14,12 @@ import pytest
 
 DOCKYARD = [sys.executable, "-m", "dockyard.cli.main"]
 
+sys.path.insert(0, str(Path(__file__).parents[1] / "netglue"))
+from netglue_helpers import cleanup_network, write_net_config  # noqa: E402
+
+# Every store these tests make names its own bridge, veths, iptables chain and subnets
+# (<root>/network.json), so nothing on the host is touched and everything is removed afterwards.
+
 
 def _reason() -> str | None:
     if os.geteuid() != 0:
@@ -53,12 +59,16 @@ def store_root() -> Iterator[str]:
     if REASON:
         pytest.skip(REASON)
     root = tempfile.mkdtemp(prefix="dockyard-test-")
+    net = write_net_config(Path(root))
     dy = DY(root)
-    dy("bootstrap", "busybox")
-    yield root
-    dy.cleanup()
-    subprocess.run(["pkill", "-f", "--", f"--root {root}"], check=False)
-    shutil.rmtree(root, ignore_errors=True)
+    try:
+        dy("bootstrap", "busybox")
+        yield root
+    finally:
+        dy.cleanup()
+        subprocess.run(["pkill", "-f", "--", f"--root {root}"], check=False)
+        cleanup_network(Path(root), net)
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture
@@ -73,11 +83,15 @@ def fresh_root() -> Iterator[DY]:
     if REASON:
         pytest.skip(REASON)
     root = tempfile.mkdtemp(prefix="dockyard-test-")
+    net = write_net_config(Path(root))
     d = DY(root)
-    d("bootstrap", "busybox")
-    yield d
-    d.cleanup()
-    shutil.rmtree(root, ignore_errors=True)
+    try:
+        d("bootstrap", "busybox")
+        yield d
+    finally:
+        d.cleanup()
+        cleanup_network(Path(root), net)
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def upper_dir(root: str, cid: str) -> Path:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -15,10 +16,16 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists("/bin/bu
                                 reason="needs root and /bin/busybox")
 
 
+sys.path.insert(0, str(Path(__file__).parents[1] / "netglue"))
+from netglue_helpers import cleanup_network, write_net_config  # noqa: E402
+
+
 @pytest.fixture
 def dyroot() -> Iterator[str]:
     root = tempfile.mkdtemp(prefix="dockyard-test-")
+    net = write_net_config(Path(root))
     yield root
+    cleanup_network(Path(root), net)
     p = subprocess.run([sys.executable, "-m", "dockyard.cli.main", "--root", root, "ps", "-aq"],
                        capture_output=True, text=True)
     if p.stdout.split():

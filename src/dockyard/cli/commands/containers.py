@@ -346,7 +346,7 @@ def cmd_ps(ctx: Context, p: Parsed) -> int:
         row = {
             "ID": c.id if p.no_trunc else c.id[:12], "Image": c.image_ref, "Command": _command(c, p.no_trunc),
             "CreatedAt": since(c.created) + " ago", "RunningFor": since(c.created) + " ago",
-            "Status": status_text(c), "State": c.status, "Ports": "", "Names": c.name,
+            "Status": status_text(c), "State": c.status, "Ports": _ports(ctx, c), "Names": c.name,
             "Labels": ",".join(f"{k}={v}" for k, v in (c.config.get("Labels") or {}).items()),
             "Mounts": "", "Networks": "", "LocalVolumes": "0", "Size": "",
         }
@@ -359,6 +359,15 @@ def cmd_ps(ctx: Context, p: Parsed) -> int:
         fmt = "{{.ID}}"
     render(fmt, rows, table, PS_HEADERS)
     return 0
+
+
+def _ports(ctx: Context, c: Any) -> str:
+    """ps's PORTS: only containers that publish or expose ports cost a lookup."""
+    if c.status not in ("running", "paused") or not (c.host_config.get("PortBindings")
+                                                      or c.host_config.get("PublishAllPorts")):
+        return ""
+    from ...container import netsetup
+    return netsetup.ports_column(ctx.engine.root, c.id)
 
 
 def _image_size(ctx: Context, image_id: str) -> int:

@@ -70,7 +70,8 @@ def cmd_df(ctx: Context, p: Parsed) -> int:
         {"Type": "Containers", "TotalCount": str(len(du.containers)),
          "Active": str(sum(u.container.running for u in du.containers)),
          "Size": size(c_total), "Reclaimable": _pct(c_reclaim, c_total)},
-        {"Type": "Local Volumes", "TotalCount": "0", "Active": "0", "Size": "0B", "Reclaimable": "0B"},
+        {"Type": "Local Volumes", "TotalCount": str(du.volumes[0]), "Active": str(du.volumes[1]),
+         "Size": size(du.volumes[2]), "Reclaimable": _pct(du.volumes[3], du.volumes[2])},
         {"Type": "Build Cache", "TotalCount": "0", "Active": "0", "Size": "0B", "Reclaimable": "0B"},
     ]
     if not p.verbose:
