@@ -35,7 +35,7 @@ from .cache import BuildCache, build_dir
 from .context import BuildContext, is_excluded, parse_dockerignore
 from .copy import Item, ensure_parents, merged_lstat, parse_chmod, plan_items, tree_walker, write_items
 from .dockerfile import Expander, Stage, global_args, parse_dockerfile
-from .dockerfile.args import PROXY_ARGS, default_platform
+from .dockerfile.args import PROXY_ARGS, Platform, default_platform
 from .dockerfile.instructions import (
     Add,
     Arg,
@@ -138,6 +138,11 @@ class Builder:
     # --- the whole build ---------------------------------------------------------------------
 
     def build(self) -> BuildResult:
+        if self.opts.platform:
+            want, host = Platform.parse(self.opts.platform), default_platform()
+            if (want.os, want.architecture) != (host.os, host.architecture):
+                raise BuildInputError(f"cannot build for platform {want} on {host}: cross-platform builds "
+                                      "are not supported")
         df = parse_dockerfile(self.opts.dockerfile)
         self.df = df
         self.expander = Expander(df.escape)

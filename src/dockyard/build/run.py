@@ -69,11 +69,20 @@ def new_workspace(store: Store) -> str:
 
 def run_container(store: Store, req: RunRequest, on_line: Callable[[str], None]) -> RunResult:
     """Run ``req`` to completion; never raises for a non-zero exit (see ``exit_code``)."""
+
+    ws = new_workspace(store)
+    try:
+        return _run_in(store, ws, req, on_line)
+    except BaseException:
+        discard_workspace(store, ws)
+        raise
+
+
+def _run_in(store: Store, ws: str, req: RunRequest, on_line: Callable[[str], None]) -> RunResult:
     from ..runtime.protocols import Stdio
     from ..runtime.registry import get_runtime
     from ..runtime.spec import SpecOptions, build_spec
 
-    ws = new_workspace(store)
     cid = "build-" + os.path.basename(ws)
     upper = os.path.join(ws, "upper")
     opts = SpecOptions(

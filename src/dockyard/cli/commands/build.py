@@ -130,6 +130,12 @@ def cmd_build(ctx: Context, p: Parsed) -> int:
         if not sde_text.isdigit():
             raise InvalidArgument(f"invalid SOURCE_DATE_EPOCH: {sde_text!r}")
         sde = int(sde_text)
+    import signal
+
+    def _terminate(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # run the cleanup paths: the build container is killed and reaped
+
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         _private_mounts()
         if path == "-":
