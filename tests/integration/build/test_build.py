@@ -266,6 +266,36 @@ def test_failed_run_shows_output_and_keeps_its_filesystem(dy: DY, ctx: Path) -> 
     assert not os.path.exists(kept)
 
 
+def test_interrupted_build_kills_its_container_and_tags_nothing(dy: DY, ctx: Path) -> None:
+    import signal
+    import subprocess
+
+    from .conftest import DOCKYARD
+    marker = f"sleep-{os.getpid()}-{time.time_ns()}"
+    write(ctx, {"Dockerfile": f"FROM busybox\nRUN echo started; exec sleep 300 {marker}\n"})
+    proc = subprocess.Popen([*DOCKYARD, "--root", dy.root, "build", "--progress", "plain", "-t", "intr",
+                             str(ctx)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.strip() == "#2 started":
+                break
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) != 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    time.sleep(0.3)
+    alive = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True).stdout.split()
+    for pid in alive:  # never leave it running, even when the assertion below fails
+        os.kill(int(pid), signal.SIGKILL)
+    assert alive == []
+    assert dy("image", "inspect", "intr", check=False).returncode != 0
+    run_dir = os.path.join(dy.root, "buildcache", "run")
+    assert not os.path.isdir(run_dir) or os.listdir(run_dir) == []
+
+
 def test_source_date_epoch_gives_the_same_image_on_any_day(dy: DY, ctx: Path) -> None:
     write(ctx, {"Dockerfile": "FROM busybox\nWORKDIR /w\nCOPY . .\nRUN date > /stamp && mkdir /gen\n",
                 "f.txt": "content"})
