@@ -141,6 +141,7 @@ class DiskUsage:
     layers_size: int     # every extracted layer counted once, however many images share it
     active_layers_size: int  # layers of images that containers use
     volumes: tuple[int, int, int, int] = (0, 0, 0, 0)  # count, in use, bytes, reclaimable bytes
+    build_cache: tuple[int, int] = (0, 0)  # entries, bytes only the build cache keeps (all reclaimable)
 
     @property
     def active_images(self) -> int:
@@ -169,6 +170,7 @@ def disk_usage(engine: Engine) -> DiskUsage:
     cusage = [ContainerUsage(c, engine.containers.size_rw(c), total_size(engine.containers.log_path(c.id)))
               for c in containers]
     active = {ch for c in containers for ch in chains.get(c.image_id, [])}
+    from .build.cache import BuildCache
     from .volume import glue
     return DiskUsage(images, cusage, sum(lsize.values()), sum(lsize.get(ch, 0) for ch in active),
-                     glue.usage(engine.root))
+                     glue.usage(engine.root), BuildCache(engine.store).size())

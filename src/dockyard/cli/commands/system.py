@@ -72,7 +72,8 @@ def cmd_df(ctx: Context, p: Parsed) -> int:
          "Size": size(c_total), "Reclaimable": _pct(c_reclaim, c_total)},
         {"Type": "Local Volumes", "TotalCount": str(du.volumes[0]), "Active": str(du.volumes[1]),
          "Size": size(du.volumes[2]), "Reclaimable": _pct(du.volumes[3], du.volumes[2])},
-        {"Type": "Build Cache", "TotalCount": "0", "Active": "0", "Size": "0B", "Reclaimable": "0B"},
+        {"Type": "Build Cache", "TotalCount": str(du.build_cache[0]), "Active": "0",
+         "Size": size(du.build_cache[1]), "Reclaimable": size(du.build_cache[1])},
     ]
     if not p.verbose:
         render(p.format, rows, "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}",
