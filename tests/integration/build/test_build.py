@@ -331,8 +331,12 @@ def test_cache_survives_and_builder_prune_clears_it(dy: DY, ctx: Path) -> None:
     write(ctx, {"Dockerfile": "FROM busybox\nRUN echo x > /x\n"})
     dy.build(ctx, "-t", "p1")
     assert "CACHED" in steps(dy.build(ctx).stderr)[2]
+    rows = {r["Type"]: r for r in map(json.loads, dy.out("system", "df", "--format", "json").splitlines())}
+    assert rows["Build Cache"]["TotalCount"] == "1"
     out = dy.out("builder", "prune", "-f")
     assert "Deleted build cache objects: 1" in out
+    rows = {r["Type"]: r for r in map(json.loads, dy.out("system", "df", "--format", "json").splitlines())}
+    assert rows["Build Cache"]["TotalCount"] == "0"
     st = steps(dy.build(ctx).stderr)
     assert "cache miss: no previous build of this step" in st[2]
 
