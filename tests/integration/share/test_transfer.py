@@ -192,6 +192,35 @@ def test_zstd_save_loads_and_runs(dyroot: str, tmp_path: Path) -> None:
         cleanup_root(other)
 
 
+def test_pull_with_process_workers(registry: object, dyroot: str) -> None:
+    from dockyard.registry.client import open_image
+    from dockyard.registry.pull import pull_to_store
+
+    host = registry.host  # type: ignore[attr-defined]
+    ref = f"{host}/share/procs:1"
+    image_id = _image_with_data(dyroot, ref, 2)
+    dy(dyroot, "push", ref)
+    other = _fresh_root()
+    engine = Engine(other)
+    seen: list[str] = []
+    progress: list[tuple[str, int, int]] = []
+    try:
+        with open_image(ref) as img:
+            got = pull_to_store(engine.store, img, [ref], repo_digest=f"{ref.split(':1')[0]}@{img.digest()}",
+                                processes=True, on_layer=seen.append,
+                                progress=lambda d, n, t: progress.append((d, n, t)))
+            assert sorted(seen) == sorted(la.digest for la in img.layers())
+        assert got == image_id
+        assert progress and all(n <= t for _, n, t in progress)
+    finally:
+        engine.close()
+    try:
+        assert dy(other, "run", "--rm", ref).stdout == "ok\n"
+        assert dy(other, "system", "check").stdout.strip() == "store is consistent"
+    finally:
+        cleanup_root(other)
+
+
 def test_ensure_image_pulls_only_when_missing(registry: object, dyroot: str,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     from dockyard.cli.commands.share import ensure_image

@@ -77,11 +77,13 @@ def pull(engine: Engine, ref_text: str, *, platform: str | None = None, quiet: b
     display.write(f"{ref.tag or ref.digest}: Pulling from {ref.familiar_name}")
 
     def downloading(digest: str, done: int, total: int) -> None:
-        if display.board.status_of(digest) == "Already exists":
+        state = display.board.status_of(digest)
+        if state in ("Already exists", "Download complete", "Pull complete"):
             return
         if done < total:
-            display.progress(digest, "Downloading", done, total)
-        elif display.board.status_of(digest) != "Download complete":
+            if done or state != "Pulling fs layer":
+                display.progress(digest, "Downloading", done, total)
+        else:
             display.status(digest, "Verifying Checksum")
             display.status(digest, "Download complete")
 
@@ -104,7 +106,7 @@ def pull(engine: Engine, ref_text: str, *, platform: str | None = None, quiet: b
         todo = {layer.digest for layer, _, _ in missing_layers(engine.store, img)}
         for layer in img.layers():
             display.status(layer.digest, "Pulling fs layer" if layer.digest in todo else "Already exists")
-        image_id = pull_to_store(engine.store, img, tags, repo_digest=repo_digest,
+        image_id = pull_to_store(engine.store, img, tags, repo_digest=repo_digest, progress=downloading,
                                  on_layer=lambda d: display.status(d, "Pull complete"))
         display.refresh(force=True)
     display.write(f"Digest: {img.repo_digest}\nStatus: Downloaded newer image for {ref.familiar}")
