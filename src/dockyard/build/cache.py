@@ -87,6 +87,12 @@ class BuildCache:
                           "ORDER BY last_used DESC LIMIT 1", (parent, description))
         return None if row is None else dict(json.loads(row["inputs"]))
 
+    def previous_result(self, parent: str, description: str) -> tuple[dict[str, str], list[str]] | None:
+        """(inputs, chain ids) of the latest cached step with this parent and instruction."""
+        row = self.db.one("SELECT inputs, chain FROM build_cache WHERE parent=? AND description=? "
+                          "ORDER BY last_used DESC LIMIT 1", (parent, description))
+        return None if row is None else (dict(json.loads(row["inputs"])), list(json.loads(row["chain"])))
+
     def has_parent(self, parent: str) -> bool:
         return self.db.one("SELECT 1 FROM build_cache WHERE parent=? LIMIT 1", (parent,)) is not None
 

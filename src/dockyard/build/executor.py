@@ -33,7 +33,7 @@ from ..store import Store
 from . import progress as ev
 from .cache import BuildCache, build_dir
 from .context import BuildContext, is_excluded, parse_dockerignore
-from .copy import Item, ensure_parents, merged_lstat, parse_chmod, plan_items, tree_walker, write_items
+from .copy import Item, Reuse, ensure_parents, merged_lstat, parse_chmod, plan_items, tree_walker, write_items
 from .dockerfile import Expander, Stage, global_args, parse_dockerfile
 from .dockerfile.args import PROXY_ARGS, Platform, default_platform
 from .dockerfile.instructions import (
@@ -687,7 +687,9 @@ class Builder:
                                   "sde": self.sde})
 
         def produce(_: int) -> tuple[dict[str, Any], list[LayerRecord]]:
-            return self._copy_produce(s, ins, sources, dest, dest_is_dir, chown, chmod, from_, word, created_by)
+            reuse = None if from_ or self.opts.no_cache else self._reuse_from_previous(s, description)
+            return self._copy_produce(s, ins, sources, dest, dest_is_dir, chown, chmod, from_, word, created_by,
+                                      reuse)
 
         self._step(s, ins, description, inputs, produce, prefix)
 
@@ -703,9 +705,41 @@ class Builder:
             out.append(r)
         return out
 
+    def _reuse_from_previous(self, s: _StageState, description: str) -> Reuse | None:
+        """When this COPY ran before on the same parent, its unchanged files can be hard-linked
+        from that layer (same content digest, mode, owner, size and mtime) instead of copied."""
+        prev = self.cache.previous_result(s.key, description)
+        if prev is None or not prev[1] or len(prev[1]) != len(s.layers) + 1:
+            return None
+        inputs, chain = prev
+        rec = self.layers.find(chain[-1])
+        if rec is None or rec.parent != self._parent_chain(s):
+            return None
+        old_root = self.layers.diff_dir(rec)
+        ctx = self.ctx
+
+        def reuse(it: Item, mode: int, uid: int, gid: int) -> str | None:
+            if it.src is None or it.st is None:
+                return None
+            rel = os.path.relpath(it.src, ctx.root)
+            if inputs.get(f"file:{rel}") != ctx.digest(rel):
+                return None
+            old = old_root + it.dest
+            try:
+                ost = os.lstat(old)
+            except OSError:
+                return None
+            import stat as _stat
+            same = (_stat.S_ISREG(ost.st_mode) and _stat.S_IMODE(ost.st_mode) == mode
+                    and (ost.st_uid, ost.st_gid) == (uid, gid) and ost.st_size == it.st.st_size
+                    and ost.st_mtime_ns == it.st.st_mtime_ns)
+            return old if same else None
+
+        return reuse
+
     def _copy_produce(self, s: _StageState, ins: Copy | Add, sources: list[str], dest: str, dest_is_dir: bool,
-                      chown: str, chmod: str, from_: str, word: Callable[[str], str], created_by: str
-                      ) -> tuple[dict[str, Any], list[LayerRecord]]:
+                      chown: str, chmod: str, from_: str, word: Callable[[str], str], created_by: str,
+                      reuse: Reuse | None = None) -> tuple[dict[str, Any], list[LayerRecord]]:
         lowers = self._lowers(s.layers)
         owner: tuple[int, int] | None = None
         if chown:
@@ -747,7 +781,8 @@ class Builder:
                     data = self.expander.expand_heredoc(c.data, self._env(s)) if c.expand else c.data
                     path = (dest.rstrip("/") + "/" + c.path) if dest_is_dir else dest
                     items.append(Item(path, None, None, data.encode()))
-                write_items(upper, lowers, items, owner=keep_owner, chmod=mode, dir_mtime=mtime)
+                write_items(upper, lowers, items, owner=keep_owner, chmod=mode, dir_mtime=mtime,
+                            reuse=None if from_ else reuse)
                 for src_path, tar_dest in tars:
                     self._extract(upper, lowers, src_path, tar_dest, keep_owner or (0, 0), mtime)
             rec = self.layers.add_from_dir(self._parent_chain(s), upper, clamp_mtime=self.sde)

@@ -79,6 +79,19 @@ def test_touching_one_file_reruns_from_the_copy_that_reads_it(dy: DY, ctx: Path)
     assert image_id(dy, "app:1") != image_id(dy, "app:2")
 
 
+def test_incremental_copy_layer_equals_a_cold_one(dy: DY, ctx: Path) -> None:
+    _guide(ctx)
+    write(ctx, {f"src/f{i}.txt": f"file {i}\n" for i in range(50)})
+    dy.build(ctx, "-t", "app:1")
+    (ctx / "src" / "f7.txt").write_text("changed\n")
+    dy.build(ctx, "-t", "app:2")  # unchanged files of COPY . . are linked from the previous layer
+    dy.build(ctx, "-t", "app:3", "--no-cache")
+    inc = json.loads(dy.out("image", "inspect", "app:2"))[0]["RootFS"]["Layers"]
+    cold = json.loads(dy.out("image", "inspect", "app:3"))[0]["RootFS"]["Layers"]
+    assert inc[-1] == cold[-1]
+    assert dy.out("run", "--rm", "app:2", "cat", "/app/src/f7.txt", "/app/src/f8.txt") == "changed\nfile 8"
+
+
 def test_changed_package_json_reruns_the_install(dy: DY, ctx: Path) -> None:
     _guide(ctx)
     dy.build(ctx, "-t", "app:1")
