@@ -14,7 +14,7 @@ time with one generic ``__init__``::
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, dataclass_transform
+from typing import Any, TypeVar, dataclass_transform
 
 
 class _Factory:
@@ -92,3 +92,27 @@ class Record:
 
 
 _MISSING = object()
+_R = TypeVar("_R", bound=Record)
+
+
+def fields(obj: Record | type[Record]) -> tuple[str, ...]:
+    """The field names, in order (``dataclasses.fields`` without the Field objects)."""
+    return obj._fields
+
+
+def replace(obj: _R, **changes: Any) -> _R:
+    """A copy of ``obj`` with ``changes`` applied (``dataclasses.replace``)."""
+    values = {f: getattr(obj, f) for f in obj._fields}
+    values.update(changes)
+    return type(obj)(**values)
+
+
+def asdict(obj: Any) -> Any:
+    """Records (also nested in lists, tuples and dicts) as plain dicts (``dataclasses.asdict``)."""
+    if isinstance(obj, Record):
+        return {f: asdict(getattr(obj, f)) for f in obj._fields}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(asdict(v) for v in obj)
+    if isinstance(obj, dict):
+        return {k: asdict(v) for k, v in obj.items()}
+    return obj

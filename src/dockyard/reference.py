@@ -8,8 +8,8 @@ contains a ``.`` or ``:``, or is ``localhost``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from ._record import Record
 from .errors import InvalidReference
 
 DEFAULT_REGISTRY = "docker.io"
@@ -25,8 +25,7 @@ _DOMAIN_RE = re.compile(
 _DIGEST_RE = re.compile(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-fA-F0-9]{32,}$")
 
 
-@dataclass(frozen=True)
-class Reference:
+class Reference(Record, frozen=True):
     """A parsed, normalised image reference."""
 
     registry: str

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass, field
 
+from ._record import Record, field
 from .container.model import Container
 from .engine import Engine
 from .image.store import ImageRecord
 
 
-@dataclass
-class CheckReport:
+class CheckReport(Record):
     problems: list[str] = field(default_factory=list)     # inconsistencies
     garbage: list[str] = field(default_factory=list)      # unreferenced leftovers (safe to delete)
     repaired: list[str] = field(default_factory=list)
@@ -119,23 +118,20 @@ def check(engine: Engine, *, repair: bool = False, verify_blobs: bool = True) ->
     return rep
 
 
-@dataclass(frozen=True)
-class ImageUsage:
+class ImageUsage(Record, frozen=True):
     record: ImageRecord
     shared: int          # bytes in layers other images use too
     unique: int          # bytes in layers only this image uses
     containers: int
 
 
-@dataclass(frozen=True)
-class ContainerUsage:
+class ContainerUsage(Record, frozen=True):
     container: Container
     size_rw: int         # its writable layer
     logs: int            # its json-file logs, rotated files included
 
 
-@dataclass(frozen=True)
-class DiskUsage:
+class DiskUsage(Record, frozen=True):
     images: list[ImageUsage]
     containers: list[ContainerUsage]
     layers_size: int     # every extracted layer counted once, however many images share it

@@ -36,9 +36,9 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
+from .._record import Record, fields
 from ..errors import ContainerNotFound, ContainerNotRunning, InvalidArgument, NotFound
 from ..network import ports as portspec
 from ..network import store as netstore
@@ -50,8 +50,7 @@ if TYPE_CHECKING:
 CONFIG_FILE = "network.json"
 
 
-@dataclass(frozen=True)
-class NetPlan:
+class NetPlan(Record, frozen=True):
     """What ``start`` needs to know: ``netns`` for the spec (None: a new namespace; "host";
     or a path to join) and whether the monitor must call ``attach`` from ``on_created``."""
 
@@ -68,7 +67,7 @@ def load_config(root: str) -> NetConfig:
         return NetConfig()
     except ValueError as err:
         raise InvalidArgument(f"{os.path.join(root, CONFIG_FILE)}: invalid JSON: {err}") from err
-    known = {f.name for f in fields(NetConfig)}
+    known = set(fields(NetConfig))
     unknown = sorted(set(data) - known)
     if unknown:
         raise InvalidArgument(f"{os.path.join(root, CONFIG_FILE)}: unknown keys {', '.join(unknown)}")

@@ -89,15 +89,17 @@ def ensure_bridge(name: str, gateway: str, prefixlen: int) -> None:
 
 def delete_link(name: str) -> None:
     """Delete a link (bridge or veth) if it exists."""
-    NetlinkError = _netlink_error()  # noqa: N806
+    from ._rtnl import Rtnl
+
+    idx = _host_index(name)
+    if idx is None:
+        return
     try:
-        idx = _host_index(name)
-        if idx is not None:
-            with _ipr() as ipr:
-                ipr.link("del", index=idx)
-    except NetlinkError as err:
-        if _code(err) not in (errno.ENODEV, errno.ENOENT):
-            raise NetworkSetupError(f"cannot delete link {name}: {err}") from err
+        with Rtnl() as r:
+            r.delete_link(idx)
+    except OSError as err:
+        if err.errno not in (errno.ENODEV, errno.ENOENT):
+            raise NetworkSetupError(f"cannot delete link {name}: {err.strerror or err}") from err
 
 
 def bridge_ports(bridge: str) -> list[str]:
@@ -120,49 +122,52 @@ def add_endpoint(*, bridge: str, veth: str, netns: str, ifname: str, ip: str, pr
     inside ``netns``), give the inner end ``ip/prefixlen`` and ``mac``, bring both up, and add a
     default route via ``gateway`` unless it is None or the namespace already has one.
 
-    About ten netlink requests in all: host-side indexes come from ``if_nametoindex``, the MAC is
-    set at creation, and ``lo`` is index 1 in every namespace."""
-    NetlinkError = _netlink_error()  # noqa: N806
+    This runs for every container start, so it uses the small stdlib client in ``_rtnl`` (seven
+    requests, no pyroute2 import); host-side indexes come from ``if_nametoindex`` and ``lo`` is
+    index 1 in every namespace."""
+    from ._rtnl import Rtnl
+
     br = _host_index(bridge)
     if br is None:
         raise NetworkSetupError(f"bridge {bridge} does not exist")
     fd = os.open(netns, os.O_RDONLY | os.O_CLOEXEC)
     try:
-        with _ipr() as ipr:
-            ipr.link("add", ifname=veth, kind="veth",
-                     peer={"ifname": ifname, "net_ns_fd": fd, "address": mac})
+        with Rtnl() as host:
+            host.add_veth(veth, ifname, peer_netns_fd=fd, peer_mac=mac)
             try:
-                ipr.link("set", index=_host_index(veth), master=br, state="up")
-                with _ipr(netns) as ns:
-                    ns.link("set", index=1, state="up")
-                    inner = int(ns.link("get", ifname=ifname)[0]["index"])
-                    ns.addr("add", index=inner, address=ip, prefixlen=prefixlen)
-                    ns.link("set", index=inner, state="up")
+                idx = _host_index(veth)
+                assert idx is not None
+                host.set_link(idx, master=br, up=True)
+                with Rtnl(netlink_socket_in(netns)) as ns:
+                    ns.set_link(1, up=True)
+                    inner = ns.index_of(ifname)
+                    ns.add_address(inner, ip, prefixlen)
+                    ns.set_link(inner, up=True)
                     if gateway:
                         try:
-                            ns.route("add", dst="0.0.0.0/0", gateway=gateway)
-                        except NetlinkError as err:
-                            if _code(err) != errno.EEXIST:
-                                raise
+                            ns.add_default_route(gateway)
+                        except FileExistsError:
+                            pass
             except BaseException:
                 try:
-                    ipr.link("del", ifname=veth)
-                except NetlinkError:
+                    idx = _host_index(veth)
+                    if idx is not None:
+                        host.delete_link(idx)
+                except OSError:
                     pass
                 raise
-    except NetlinkError as err:
-        raise NetworkSetupError(f"cannot create endpoint {veth} -> {ifname} ({ip}): {err}") from err
+    except OSError as err:
+        raise NetworkSetupError(f"cannot create endpoint {veth} -> {ifname} ({ip}): {err.strerror or err}") from err
     finally:
         os.close(fd)
 
 
 def remove_inner(netns: str, ifname: str) -> None:
     """Delete ``ifname`` inside ``netns`` (which removes its host-side peer too)."""
-    NetlinkError = _netlink_error()  # noqa: N806
+    from ._rtnl import Rtnl
+
     try:
-        with _ipr(netns) as ns:
-            idx = _index(ns, ifname)
-            if idx is not None:
-                ns.link("del", index=idx)
-    except (NetlinkError, OSError):
+        with Rtnl(netlink_socket_in(netns)) as ns:
+            ns.delete_link(ns.index_of(ifname))
+    except OSError:
         pass

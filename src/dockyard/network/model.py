@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .._record import Record
 
 DEFAULT_POOLS: tuple[tuple[str, int], ...] = (
     ("172.18.0.0/15", 16),
@@ -12,8 +12,7 @@ DEFAULT_POOLS: tuple[tuple[str, int], ...] = (
 )
 
 
-@dataclass(frozen=True)
-class NetConfig:
+class NetConfig(Record, frozen=True):
     """Host-side names and policies; tests use their own prefixes so they never touch the host's."""
 
     default_bridge: str = "dockyard0"
@@ -28,8 +27,7 @@ class NetConfig:
     host_hosts: str = "/etc/hosts"
 
 
-@dataclass(frozen=True)
-class Network:
+class Network(Record, frozen=True):
     id: str
     name: str
     driver: str                     # bridge | host | null
@@ -47,8 +45,7 @@ class Network:
         return self.driver == "bridge" and not self.builtin
 
 
-@dataclass(frozen=True)
-class PortBinding:
+class PortBinding(Record, frozen=True):
     """One published port; host_port 0 means "pick a free one"."""
 
     container_port: int
@@ -60,8 +57,7 @@ class PortBinding:
         return f"{self.container_port}/{self.proto}"
 
 
-@dataclass(frozen=True)
-class Endpoint:
+class Endpoint(Record, frozen=True):
     id: str
     network_id: str
     container_id: str
@@ -74,8 +70,7 @@ class Endpoint:
     aliases: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class AttachOptions:
+class AttachOptions(Record, frozen=True):
     """What ``docker run`` says about networking; ``network`` is bridge | none | host |
     container:<id> | a user network's name or id."""
 
@@ -92,8 +87,7 @@ class AttachOptions:
     ports: tuple[PortBinding, ...] = ()
 
 
-@dataclass(frozen=True)
-class ContainerNetwork:
+class ContainerNetwork(Record, frozen=True):
     """What the container needs. ``netns`` is set for container:<id> mode (join that namespace);
     ``host`` is true for host mode (stay in the host's namespace)."""
 

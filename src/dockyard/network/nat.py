@@ -28,14 +28,13 @@ from __future__ import annotations
 import shlex
 import subprocess
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
+from .._record import Record
 from .errors import NetworkSetupError
 from .model import PortBinding
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(Record, frozen=True):
     table: str          # nat | filter
     chain: str
     spec: tuple[str, ...]

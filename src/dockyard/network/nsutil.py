@@ -10,16 +10,15 @@ from __future__ import annotations
 import os
 import socket
 import threading
-from dataclasses import dataclass
 
+from .._record import Record
 from ..linux._syscalls import setns
 
 CLONE_NEWNET = 0x40000000
 NETLINK_ROUTE = 0
 
 
-@dataclass(frozen=True)
-class NetnsRef:
+class NetnsRef(Record, frozen=True):
     """Where a container's network namespace is: a pid (``/proc/<pid>/ns/net``) or a bind-mounted
     nsfs file.  ``pid_start`` (clock ticks since boot) tells a reused pid apart."""
 

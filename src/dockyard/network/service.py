@@ -25,7 +25,6 @@ rules, veths and bridges that no record owns, so a killed dockyard leaves no gho
 from __future__ import annotations
 
 import builtins
-import dataclasses
 import errno
 import ipaddress
 import os
@@ -37,6 +36,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from .._record import asdict, fields, replace
 from ..errors import InvalidArgument, PermissionDenied
 from . import etcfiles, ipam, link, nat, store
 from .errors import (
@@ -60,12 +60,13 @@ def _now() -> str:
 
 
 def _options_to_json(opts: AttachOptions) -> dict[str, Any]:
-    return dataclasses.asdict(opts)
+    out: dict[str, Any] = asdict(opts)
+    return out
 
 
 def _options_from_json(data: dict[str, Any]) -> AttachOptions:
-    fields = {f.name for f in dataclasses.fields(AttachOptions)}
-    kw = {k: v for k, v in data.items() if k in fields}
+    known = set(fields(AttachOptions))
+    kw = {k: v for k, v in data.items() if k in known}
     for k in ("aliases", "dns", "dns_search", "dns_options", "extra_hosts"):
         kw[k] = tuple(kw.get(k, ()))
     kw["ports"] = tuple(PortBinding(**p) for p in kw.get("ports", ()))
@@ -272,7 +273,7 @@ class NetworkService:
         hosts_path, resolv_path = os.path.join(d, "hosts"), os.path.join(d, "resolv.conf")
         etcfiles.write_in_place(hosts_path, base.hosts)
         etcfiles.write_in_place(resolv_path, base.resolv_conf)
-        return dataclasses.replace(base, container_id=container_id, mode="container", netns=base.netns,
+        return replace(base, container_id=container_id, mode="container", netns=base.netns,
                                    hosts_path=hosts_path, resolv_conf_path=resolv_path, endpoints=(),
                                    ports=())
 
@@ -626,7 +627,7 @@ def _check_host_bind(b: PortBinding) -> None:
 def _pick_port(taken: Sequence[store.PortRow], b: PortBinding) -> PortBinding:
     for _ in range(200):
         port = _try_bind(b, 0)
-        chosen = dataclasses.replace(b, host_port=port)
+        chosen = replace(b, host_port=port)
         if not any(_conflicts(r.binding, chosen) for r in taken):
             return chosen
     raise PortAllocated(b.host_ip or "0.0.0.0", 0, b.proto)

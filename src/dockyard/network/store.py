@@ -17,8 +17,8 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
+from .._record import Record
 from .model import Endpoint, Network, PortBinding
 
 _SCHEMA = """
@@ -144,8 +144,7 @@ def find_networks(conn: sqlite3.Connection, ref: str) -> list[Network]:
 
 # --- sandboxes ---------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Sandbox:
+class Sandbox(Record, frozen=True):
     container_id: str
     name: str
     mode: str
@@ -194,8 +193,7 @@ def delete_sandbox(conn: sqlite3.Connection, container_id: str) -> None:
 
 # --- links (desired connections) ---------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Link:
+class Link(Record, frozen=True):
     container_id: str
     network_id: str
     aliases: tuple[str, ...]
@@ -273,8 +271,7 @@ def delete_endpoint(conn: sqlite3.Connection, endpoint_id: str) -> None:
 
 # --- ports -------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class PortRow:
+class PortRow(Record, frozen=True):
     container_id: str
     container_ip: str
     binding: PortBinding

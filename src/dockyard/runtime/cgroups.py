@@ -12,9 +12,9 @@ import errno
 import os
 import signal
 import time
-from dataclasses import dataclass
 from typing import Any
 
+from .._record import Record
 from ..errors import FailedPrecondition
 from .protocols import Stats
 
@@ -23,8 +23,7 @@ V1_CONTROLLERS: tuple[str, ...] = ("memory", "cpu", "cpuacct", "pids", "freezer"
 _UNLIMITED_V1 = 1 << 62
 
 
-@dataclass(frozen=True)
-class Cgroup:
+class Cgroup(Record, frozen=True):
     """A container's cgroup: ``path`` is the OCI cgroupsPath (absolute, e.g. ``/dockyard/<id>``)."""
 
     path: str

@@ -26,14 +26,13 @@ Scenario (what the monitor does for ``dockyard run``)::
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
+from .._record import Record
 from ..mount import Mount
 
 
-@dataclass(frozen=True)
-class Stdio:
+class Stdio(Record, frozen=True):
     """File descriptors the container process gets as 0, 1, 2 (ignored when process.terminal)."""
 
     stdin: int | None
@@ -41,14 +40,12 @@ class Stdio:
     stderr: int
 
 
-@dataclass(frozen=True)
-class Started:
+class Started(Record, frozen=True):
     pid: int                   # host pid of the process, reap it with os.waitpid
     console: int | None = None  # pty master fd when the process has a terminal
 
 
-@dataclass(frozen=True)
-class Stats:
+class Stats(Record, frozen=True):
     memory_usage: int          # bytes
     memory_limit: int          # bytes, 0 when unlimited
     cpu_usage_ns: int          # total CPU time consumed

@@ -15,7 +15,8 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+
+from .._record import Record
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS vol_volumes (
@@ -37,8 +38,7 @@ CREATE INDEX IF NOT EXISTS vol_refs_volume ON vol_refs(volume);
 """
 
 
-@dataclass(frozen=True)
-class Volume:
+class Volume(Record, frozen=True):
     name: str
     driver: str
     labels: dict[str, str]
@@ -48,8 +48,7 @@ class Volume:
     copied: bool
 
 
-@dataclass(frozen=True)
-class Ref:
+class Ref(Record, frozen=True):
     container_id: str
     destination: str
     volume: str

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from ..._record import Record
 from ...linux import _constants as c
 
 # name -> (clear?, flag)
@@ -30,8 +29,7 @@ _PROPAGATION: dict[str, int] = {
 }
 
 
-@dataclass(frozen=True)
-class MountOptions:
+class MountOptions(Record, frozen=True):
     flags: int
     propagation: tuple[int, ...]
     data: str

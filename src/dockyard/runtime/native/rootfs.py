@@ -10,10 +10,10 @@ import os
 import socket
 import stat
 import struct
-from dataclasses import dataclass, field
 from typing import Any
 
 from ... import linux
+from ..._record import Record, field
 from ...mount import Mount
 from .. import seccomp
 from ..protocols import Stdio
@@ -26,8 +26,7 @@ TIOCSPTLCK = 0x40045431
 TIOCGPTPEER = 0x5441
 
 
-@dataclass
-class HostCgroup:
+class HostCgroup(Record):
     """One cgroup hierarchy as the host sees it: mount point and this process's path in it."""
 
     mountpoint: str
@@ -35,8 +34,7 @@ class HostCgroup:
     path: str
 
 
-@dataclass
-class InitContext:
+class InitContext(Record):
     spec: dict[str, Any]
     rootfs: str                    # absolute host path of root.path
     rootfs_mounts: tuple[Mount, ...]
