@@ -238,7 +238,7 @@ class _ResponseReader(io.RawIOBase):
         self._reopen = reopen
         self._retries = retries
         self._backoff = backoff
-        self._it: Iterator[bytes] = resp.iter_bytes(1 << 20)
+        self._it: Iterator[bytes] = resp.iter_bytes()
         self._buf = b""
         self._offset = 0  # bytes received so far
 
@@ -256,7 +256,7 @@ class _ResponseReader(io.RawIOBase):
             resp.close()
             raise RegistryUnavailable(f"{self._what}: download interrupted and cannot resume: {err}") from err
         self._resp = resp
-        self._it = resp.iter_bytes(1 << 20)
+        self._it = resp.iter_bytes()
         while skip:
             chunk = next(self._it, b"")
             if not chunk:

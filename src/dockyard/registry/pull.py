@@ -174,7 +174,7 @@ def pull_to_store(store: Store, img: RegistryImage, tags: Sequence[str] = (), *,
         layer, parent, diff_id = item
         own = Store(store.root)
         try:
-            with layer.compressed() as stream:
+            with img.unverified_blob(layer) as stream:  # the ingest's BlobWriter verifies
                 LayerStore(own).ingest(parent, stream, media_type=layer.media_type, expected_digest=layer.digest,
                                        expected_size=layer.size, expected_diff_id=diff_id)
         finally:

@@ -307,3 +307,36 @@ def test_killed_pull_leaves_nothing_visible(registry: object, dyroot: str) -> No
         assert dy(other, "system", "check").stdout.strip() == "store is consistent"
     finally:
         cleanup_root(other)
+
+
+@pytest.mark.parametrize("damage", ["flip", "longer", "shorter"])
+def test_pull_of_damaged_blob_stores_nothing(registry: object, dyroot: str, damage: str) -> None:
+    host = registry.host  # type: ignore[attr-defined]
+    ref = f"{host}/share/bad:1"
+    _image_with_data(dyroot, ref, 1)
+    dy(dyroot, "push", ref)
+    layer = _manifest(host, "share/bad", "1")["layers"][-1]  # type: ignore[index]
+    hexd = layer["digest"].split(":")[1]
+    data_path = Path(registry.root) / "docker/registry/v2/blobs/sha256" / hexd[:2] / hexd / "data"  # type: ignore[attr-defined]
+    data = data_path.read_bytes()
+    if damage == "flip":
+        data = data[:1000] + bytes([data[1000] ^ 1]) + data[1001:]
+    elif damage == "longer":
+        data = data + b"x" * 100
+    else:
+        data = data[:-100]
+    data_path.write_bytes(data)
+    other = _fresh_root()
+    try:
+        p = dy(other, "pull", ref, check=False)
+        assert p.returncode != 0 and p.stderr.strip()
+        assert dy(other, "images", "-q").stdout.strip() == ""
+        check = dy(other, "system", "check")
+        assert "store is consistent" in check.stdout
+        engine = Engine(other)
+        try:
+            assert not engine.store.content.exists(layer["digest"])
+        finally:
+            engine.close()
+    finally:
+        cleanup_root(other)
