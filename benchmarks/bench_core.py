@@ -50,6 +50,9 @@ def bench_engine(name: str, base: list[str], image: str, args: argparse.Namespac
     out: dict[str, str] = {}
     run = lambda *a: subprocess.run([*base, *a], capture_output=True, text=True)  # noqa: E731
     out["run --rm true"] = f"{timed([*base, 'run', '--rm', image, 'true'], args.runs) * 1000:.0f} ms"
+    out["run --rm --network none true"] = \
+        f"{timed([*base, 'run', '--rm', '--network', 'none', image, 'true'], args.runs) * 1000:.0f} ms"
+    out["published port download"] = published_port_throughput(base, image, args.mb)
     cid = run("run", "-d", image, "sleep", "600").stdout.strip()
     out["exec true"] = f"{timed([*base, 'exec', cid, 'true'], args.runs) * 1000:.0f} ms"
     run("rm", "-f", cid)
@@ -77,6 +80,40 @@ def bench_engine(name: str, base: list[str], image: str, args: argparse.Namespac
     return out
 
 
+def published_port_throughput(base: list[str], image: str, mb: int) -> str:
+    """MB/s of an HTTP download of an ``mb`` MB file from busybox httpd through 127.0.0.1:PORT."""
+    import socket
+    import urllib.request
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    script = f"mkdir -p /www && head -c {mb}000000 /dev/zero > /www/big && exec httpd -f -p 3000 -h /www"
+    p = subprocess.run([*base, "run", "-d", "-p", f"127.0.0.1:{port}:3000", image, "sh", "-c", script],
+                       capture_output=True, text=True)
+    cid = p.stdout.strip()
+    if p.returncode != 0:
+        return "failed: " + p.stderr.strip()[:60]
+    try:
+        best = 0.0
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                for _ in range(3):
+                    t = time.perf_counter()
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/big", timeout=30) as r:
+                        n = 0
+                        while chunk := r.read(1 << 20):
+                            n += len(chunk)
+                    if n == mb * 1000000:
+                        best = max(best, n / (time.perf_counter() - t) / 1e6)
+                break
+            except OSError:
+                time.sleep(0.2)
+        return f"{best:.0f} MB/s" if best else "no answer"
+    finally:
+        subprocess.run([*base, "rm", "-f", cid], capture_output=True)
+
+
 def usable(binary: str) -> bool:
     if shutil.which(binary) is None:
         return False
@@ -88,11 +125,14 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--ps", type=int, default=100)
     ap.add_argument("--idle", type=int, default=10)
+    ap.add_argument("--mb", type=int, default=200, help="size of the published-port download")
     args = ap.parse_args()
     root = tempfile.mkdtemp(prefix="dockyard-bench-")
     results: dict[str, dict[str, str]] = {}
     try:
         base = [DY_BIN if os.path.exists(DY_BIN) else "dockyard", "--root", root]
+        subprocess.run([sys.executable, "-m", "compileall", "-q", os.path.join(os.path.dirname(HERE), "src")],
+                       capture_output=True)
         subprocess.run([*base, "bootstrap", "busybox"], capture_output=True, check=True)
         results["dockyard"] = bench_engine("dockyard", base, "busybox", args)
         for eng in ("docker", "podman"):
