@@ -32,6 +32,14 @@ CREATE TABLE IF NOT EXISTS build_cache (
     last_used REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS build_cache_parent ON build_cache(parent);
+CREATE TABLE IF NOT EXISTS build_file_digests (
+    path TEXT PRIMARY KEY,            -- absolute path of a context file
+    ino INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    ctime_ns INTEGER NOT NULL,        -- changes with content, mode and owner changes
+    digest TEXT NOT NULL
+);
 """
 
 
@@ -96,6 +104,27 @@ class BuildCache:
     def has_parent(self, parent: str) -> bool:
         return self.db.one("SELECT 1 FROM build_cache WHERE parent=? LIMIT 1", (parent,)) is not None
 
+    # --- context file digests, keyed by stat (git's index trick) ------------------------------
+
+    def file_digests(self, root: str) -> dict[str, tuple[int, int, int, int, str]]:
+        """Known digests of files under ``root``: rel path -> (ino, size, mtime_ns, ctime_ns, digest)."""
+        prefix = root.rstrip("/") + "/"
+        rows = self.db.query("SELECT * FROM build_file_digests WHERE path >= ? AND path < ?",
+                             (prefix, prefix[:-1] + "0"))
+        return {r["path"][len(prefix):]: (r["ino"], r["size"], r["mtime_ns"], r["ctime_ns"], r["digest"])
+                for r in rows}
+
+    def save_file_digests(self, root: str, fresh: dict[str, tuple[int, int, int, int, str]]) -> None:
+        """Remember digests of files that have not changed for 2 s (timestamps are coarse: a file
+        written twice within one tick must not be trusted by its stat)."""
+        limit = time.time_ns() - 2_000_000_000
+        prefix = root.rstrip("/") + "/"
+        rows = [(prefix + rel, *v) for rel, v in fresh.items() if v[2] < limit and v[3] < limit]
+        if not rows:
+            return
+        with self.db.tx() as c:
+            c.executemany("INSERT OR REPLACE INTO build_file_digests VALUES (?,?,?,?,?,?)", rows)
+
     def cached_chains(self) -> set[str]:
         out: set[str] = set()
         for r in self.db.query("SELECT chain FROM build_cache"):
@@ -123,6 +152,7 @@ class BuildCache:
         entries, size = self.size()
         with self.db.tx() as c:
             c.execute("DELETE FROM build_cache")
+            c.execute("DELETE FROM build_file_digests")
         self.layers.remove_unreferenced()
         for sub in ("mounts", "failed", "run"):
             d = build_dir(self.store, sub)

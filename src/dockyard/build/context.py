@@ -104,6 +104,11 @@ class BuildContext:
     patterns: list[IgnorePattern] = field(default_factory=list)
     entries: dict[str, os.stat_result] = field(default_factory=dict)
     _digests: dict[str, str] = field(default_factory=dict)
+    #: digests known from earlier builds, by stat; ``fresh`` collects the ones computed now
+    known: dict[str, tuple[int, int, int, int, str]] = field(default_factory=dict)
+    fresh: dict[str, tuple[int, int, int, int, str]] = field(default_factory=dict)
+    #: whether digests may be remembered across builds (not for a temporary directory)
+    persistent: bool = True
 
     @classmethod
     def from_dir(cls, root: str, *, dockerignore: str | None = None) -> BuildContext:
@@ -172,6 +177,11 @@ class BuildContext:
         if d is not None:
             return d
         st = self.stat(rel)
+        sig = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        k = self.known.get(rel)
+        if k is not None and k[:4] == sig and stat.S_ISREG(st.st_mode):
+            self._digests[rel] = k[4]
+            return k[4]
         h = hashlib.sha256(f"{stat.S_IFMT(st.st_mode)}:{stat.S_IMODE(st.st_mode):o}:".encode())
         if stat.S_ISREG(st.st_mode):
             with open(self.path(rel), "rb") as f:
@@ -180,6 +190,8 @@ class BuildContext:
             h.update(os.fsencode(os.readlink(self.path(rel))))
         d = h.hexdigest()
         self._digests[rel] = d
+        if stat.S_ISREG(st.st_mode) and rel:
+            self.fresh[rel] = (*sig, d)
         return d
 
     def digests(self, rels: Iterable[str]) -> dict[str, str]:

@@ -138,6 +138,15 @@ class Builder:
     # --- the whole build ---------------------------------------------------------------------
 
     def build(self) -> BuildResult:
+        if self.ctx.persistent:
+            self.ctx.known = self.cache.file_digests(self.ctx.root)
+        try:
+            return self._build()
+        finally:
+            if self.ctx.persistent and self.ctx.fresh:
+                self.cache.save_file_digests(self.ctx.root, self.ctx.fresh)
+
+    def _build(self) -> BuildResult:
         if self.opts.platform:
             want, host = Platform.parse(self.opts.platform), default_platform()
             if (want.os, want.architecture) != (host.os, host.architecture):

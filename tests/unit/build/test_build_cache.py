@@ -87,3 +87,14 @@ def test_cache_hit_needs_every_layer(store: Store) -> None:
     cache.put("sha256:k", "", "d", {}, {}, [rec])
     ls.remove_unreferenced()
     assert cache.get("sha256:k") is None
+
+
+def test_file_digests_roundtrip_skips_recent_files(store: Store, tmp_path: Path) -> None:
+    cache = BuildCache(store)
+    old = 1_000_000_000_000_000_000
+    now = __import__("time").time_ns()
+    cache.save_file_digests("/ctx", {"a": (1, 2, old, old, "da"), "new": (3, 4, now, now, "dn")})
+    assert cache.file_digests("/ctx") == {"a": (1, 2, old, old, "da")}
+    assert cache.file_digests("/ctx2") == {}
+    cache.prune()
+    assert cache.file_digests("/ctx") == {}

@@ -103,3 +103,19 @@ def test_stdin_detection_and_tar_context(tmp_path: Path) -> None:
     dest = tmp_path / "ctx"
     extract_context_tar(io.BytesIO(raw), str(dest))
     assert (dest / "Dockerfile").read_text() == "FROM busybox\n"
+
+
+def test_known_digests_are_trusted_only_for_an_identical_stat(tmp_path: Path) -> None:
+    _tree(tmp_path, {"f": "one"})
+    ctx = BuildContext.from_dir(str(tmp_path))
+    real = ctx.digest("f")
+    assert ctx.fresh["f"][4] == real
+    st = os.lstat(tmp_path / "f")
+    known = {"f": (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, "remembered")}
+    again = BuildContext.from_dir(str(tmp_path))
+    again.known = known
+    assert again.digest("f") == "remembered" and "f" not in again.fresh
+    (tmp_path / "f").write_text("two")  # new mtime/ctime: hashed again
+    changed = BuildContext.from_dir(str(tmp_path))
+    changed.known = known
+    assert changed.digest("f") not in ("remembered", real)

@@ -145,12 +145,14 @@ def cmd_build(ctx: Context, p: Parsed) -> int:
                 tmp_ctx = tempfile.mkdtemp(prefix="ctx-", dir=_build_tmp(ctx))
                 extract_context_tar(raw, tmp_ctx)
                 context = BuildContext.from_dir(tmp_ctx)
+                context.persistent = False
                 if dockerfile_text is None:
                     dockerfile_text = _read_dockerfile(os.path.join(tmp_ctx, p.file or "Dockerfile"))
             else:
                 dockerfile_text = raw.read().decode()
                 tmp_ctx = tempfile.mkdtemp(prefix="ctx-", dir=_build_tmp(ctx))
                 context = BuildContext.from_dir(tmp_ctx)
+                context.persistent = False
         else:
             if not os.path.isdir(path):
                 raise InvalidArgument(f'unable to prepare context: path "{path}" not found')
