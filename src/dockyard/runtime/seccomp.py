@@ -146,3 +146,75 @@ class Filter:
 def load(profile: dict[str, Any]) -> None:
     """Compile and install ``profile`` (an OCI seccomp object; argument filters are skipped)."""
     Filter(profile).load()
+
+
+CACHE_DIR = "/run/dockyard/seccomp"
+_PR_SET_SECCOMP = 22
+_SECCOMP_MODE_FILTER = 2
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def compile_bpf(profile: dict[str, Any]) -> bytes:
+    """The classic-BPF program libseccomp generates for ``profile`` (``seccomp_export_bpf``)."""
+    import tempfile
+
+    f = Filter(profile)
+    lib = _lib()
+    lib.seccomp_export_bpf.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    try:
+        with tempfile.TemporaryFile() as tmp:
+            rc = lib.seccomp_export_bpf(f._ctx, tmp.fileno())
+            if rc < 0:
+                raise OSError(-rc, f"seccomp_export_bpf failed: {os.strerror(-rc)}")
+            tmp.seek(0)
+            return tmp.read()
+    finally:
+        lib.seccomp_release(f._ctx)
+        f._ctx = None
+
+
+def cached_bpf(profile: dict[str, Any], cache_dir: str = CACHE_DIR) -> bytes:
+    """``compile_bpf`` once per distinct profile (and libseccomp build): the program is kept in
+    ``/run`` (tmpfs, gone at reboot), keyed by a hash of the profile, written atomically."""
+    import hashlib
+    import json
+
+    key = hashlib.sha256(json.dumps(profile, sort_keys=True).encode()).hexdigest()[:32]
+    path = os.path.join(cache_dir, key + ".bpf")
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+        if data and len(data) % 8 == 0:
+            return data
+    except OSError:
+        pass
+    data = compile_bpf(profile)
+    try:
+        os.makedirs(cache_dir, mode=0o700, exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only /run only costs the compile next time
+    return data
+
+
+class BpfFilter:
+    """A precompiled program (see ``cached_bpf``) with the same ``load()`` as ``Filter``."""
+
+    def __init__(self, program: bytes) -> None:
+        if not program or len(program) % 8:
+            raise ValueError("invalid seccomp BPF program")
+        self._buf = ctypes.create_string_buffer(program, len(program))
+        self._prog = _SockFprog(len(program) // 8, ctypes.cast(self._buf, ctypes.c_void_p))
+
+    def load(self) -> None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong]
+        if libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(self._prog), 0, 0) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"seccomp filter: {os.strerror(err)}")

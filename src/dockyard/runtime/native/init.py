@@ -137,7 +137,7 @@ def step_user(ctx: InitContext) -> None:
 
 def step_prepare_seccomp(ctx: InitContext) -> None:
     profile = _linux(ctx).get("seccomp")
-    ctx.seccomp_filter = seccomp.Filter(profile) if profile else None
+    ctx.seccomp_filter = seccomp.BpfFilter(seccomp.cached_bpf(profile)) if profile else None
 
 
 def step_security(ctx: InitContext) -> None:

@@ -108,7 +108,7 @@ def set_user_and_caps(process: dict[str, Any]) -> None:
             linux.prctl(linux.PR_CAP_AMBIENT, linux.PR_CAP_AMBIENT_RAISE, cap)
 
 
-def set_security(process: dict[str, Any], seccomp_filter: seccomp.Filter | None) -> None:
+def set_security(process: dict[str, Any], seccomp_filter: seccomp.Filter | seccomp.BpfFilter | None) -> None:
     """no_new_privs, then the seccomp filter (compiled earlier, while libseccomp was reachable)."""
     if process.get("noNewPrivileges"):
         linux.prctl(linux.PR_SET_NO_NEW_PRIVS, 1)

@@ -45,7 +45,7 @@ class InitContext(Record):
     stdio: Stdio | None = None
     errfd: int = -1
     console_sock: socket.socket | None = None
-    seccomp_filter: seccomp.Filter | None = None
+    seccomp_filter: seccomp.Filter | seccomp.BpfFilter | None = None
     go_fd: int | None = None       # on_created: read one byte from it after the namespaces step
 
 

@@ -254,7 +254,7 @@ class NativeRuntime:
               process: dict[str, Any], stdio: Stdio) -> Started:
         terminal = bool(process.get("terminal"))
         profile = (spec.get("linux") or {}).get("seccomp")
-        seccomp_filter = seccomp.Filter(profile) if profile else None  # before the mnt ns switch
+        seccomp_filter = seccomp.BpfFilter(seccomp.cached_bpf(profile)) if profile else None  # before the mnt ns switch
         r, w = os.pipe2(os.O_CLOEXEC)
         parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM) \
             if terminal else (None, None)
