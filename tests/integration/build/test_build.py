@@ -185,6 +185,28 @@ RUN pwd > /pwd
     assert dy.out("run", "--rm", "busybox", "sh", "-c", "test -e /bin/vi && echo base-intact") == "base-intact"
 
 
+def test_bind_and_tmpfs_mounts_and_network_modes(dy: DY, ctx: Path) -> None:
+    write(ctx, {"Dockerfile": """FROM busybox AS tools
+RUN mkdir -p /opt/tool && echo tool-v1 > /opt/tool/version
+FROM busybox
+RUN --mount=type=bind,source=conf,target=/mnt/conf cat /mnt/conf/app.conf > /conf-copy
+RUN --mount=type=bind,from=tools,source=/opt/tool,target=/t cat /t/version > /tool-version
+RUN --mount=type=tmpfs,target=/scratch echo tmp > /scratch/x && cat /scratch/x > /tmpfs-ok
+RUN ls /sys/class/net > /net-default
+RUN --network=host ls /sys/class/net > /net-host
+""", "conf/app.conf": "setting=1\n"})
+    dy.build(ctx, "-t", "mnt")
+    out = dy.out("run", "--rm", "mnt", "cat", "/conf-copy", "/tool-version", "/tmpfs-ok")
+    assert out == "setting=1\ntool-v1\ntmp"
+    for gone in ("/mnt/conf", "/t", "/scratch"):  # mount points do not end up in the image
+        assert dy("run", "--rm", "mnt", "test", "-e", gone, check=False).returncode != 0
+    assert dy.out("run", "--rm", "mnt", "cat", "/net-default").split() == ["lo"]
+    assert len(dy.out("run", "--rm", "mnt", "cat", "/net-host").split()) >= 2
+    (ctx / "conf" / "app.conf").write_text("setting=2\n")
+    p = dy.build(ctx, "-t", "mnt2")
+    assert "cache miss: bind mount /mnt/conf changed" in p.stderr
+
+
 def test_cache_mount_persists_between_builds(dy: DY, ctx: Path) -> None:
     write(ctx, {"Dockerfile": "FROM busybox\nARG N\n"
                 "RUN --mount=type=cache,target=/cache echo $N >> /cache/log && cat /cache/log > /seen\n"})
