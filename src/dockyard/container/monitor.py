@@ -310,6 +310,10 @@ def _pump(pid: int, console: int | None, out_r: int | None, err_r: int | None, l
     poller.register(pidfd, select.POLLIN)
     if stdin_src is not None and console is not None:
         poller.register(stdin_src, select.POLLIN | select.POLLHUP)
+        # the attached CLI's terminal size follows into the container's pty (the CLI forwards
+        # SIGWINCH to us when its window changes)
+        _copy_winsize(stdin_src, console)
+        signal.signal(signal.SIGWINCH, lambda *_: _copy_winsize(stdin_src, console))
     while streams or status is None:
         timeout = None if status is None else max(0, int((exited_at + 0.5 - time.monotonic()) * 1000))
         if status is not None and timeout == 0:
@@ -379,6 +383,15 @@ def _pump(pid: int, console: int | None, out_r: int | None, err_r: int | None, l
     if os.WIFSIGNALED(status):
         return 128 + os.WTERMSIG(status)
     return 255
+
+
+def _copy_winsize(src: int, dst: int) -> None:
+    import fcntl
+    import termios
+    try:
+        fcntl.ioctl(dst, termios.TIOCSWINSZ, fcntl.ioctl(src, termios.TIOCGWINSZ, b"\0" * 8))
+    except OSError:
+        pass
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -147,3 +147,38 @@ def test_detached_container_survives_the_cli(dy: DY) -> None:
     out, _ = p.communicate(timeout=30)
     assert p.returncode == 0 and len(out.strip()) == 64
     assert dy.out("inspect", "-f", "{{.State.Running}}", "survivor") == "true"
+
+
+def test_run_interactive_tty(dy: DY) -> None:
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(DOCKYARD[0], [*DOCKYARD, "--root", dy.root, "run", "--rm", "-it", "busybox", "sh"])
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 111, 0, 0))
+    out = b""
+
+    def read_for(seconds: float) -> None:
+        nonlocal out
+        end = time.time() + seconds
+        while time.time() < end:
+            r, _, _ = select.select([fd], [], [], 0.1)
+            if r:
+                try:
+                    out += os.read(fd, 4096)
+                except OSError:
+                    return
+
+    read_for(1.5)
+    os.write(fd, b"tty; stty size; echo $((6*7))\r")
+    read_for(1.5)
+    os.write(fd, b"exit 3\r")
+    read_for(1.5)
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    text = out.decode(errors="replace")
+    assert "/dev/pts/0" in text and "33 111" in text and "42" in text
+    assert os.WEXITSTATUS(status) == 3

@@ -130,6 +130,13 @@ def _attached(ctx: Context, cid: str, stdin: bool, tty: bool, sig_proxy: bool = 
                 pass
         for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2):
             signal.signal(s, forward)
+    if tty and stdin and os.isatty(0):
+        def resized(_signum: int, _frame: Any) -> None:
+            try:
+                os.kill(handle.monitor_pid, signal.SIGWINCH)
+            except OSError:
+                pass
+        signal.signal(signal.SIGWINCH, resized)
     with _RawTerminal(tty and stdin):
         return handle.wait_exit()
 
