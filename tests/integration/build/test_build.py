@@ -255,6 +255,7 @@ COPY --chown=www-data:www-data --chmod=640 a.txt /opt/a.txt
 COPY *.md /docs/
 COPY dir /dircontents
 COPY one.md /etc
+COPY a.txt /renamed.txt
 ADD files.tar.gz /unpacked/
 """, "a.txt": "a", "x.md": "x", "y.md": "y", "one.md": "one", "dir/inner/f": "f"})
     src = tmp_path / "tarsrc"
@@ -268,6 +269,7 @@ ADD files.tar.gz /unpacked/
     assert dy.out("run", "--rm", "cp", "cat", "/dircontents/inner/f", "/etc/one.md") == "fone"
     assert dy.out("run", "--rm", "cp", "cat", "/unpacked/t1", "/unpacked/sub/t2") == "tar onetar two"
     assert dy.out("run", "--rm", "cp", "stat", "-c", "%u:%g", "/dircontents/inner/f") == "0:0"
+    assert dy.out("run", "--rm", "cp", "cat", "/renamed.txt") == "a"
 
 
 @pytest.mark.parametrize("dockerfile,needle", [
@@ -278,6 +280,9 @@ ADD files.tar.gz /unpacked/
     ("FROM nosuchimage:1\n", "Dockerfile:1: failed to resolve source metadata for nosuchimage:1"),
     ("FROM busybox\nBOGUS x\n", "Dockerfile:2: unknown instruction: BOGUS"),
     ("FROM busybox\nADD http://example.invalid/f /f\n", "ADD failed to fetch http://example.invalid/f"),
+    ("FROM busybox\nCOPY Dockerfile Dockerfile /dest\n", "the destination must be a directory and end with a /"),
+    ("FROM busybox\nUSER nobody-here\nRUN true\n", "unable to find user nobody-here"),
+    ("FROM busybox AS a\nCOPY --from=b /x /x\nFROM busybox AS b\nCOPY --from=a /y /y\n", "circular dependency"),
 ])
 def test_failures_exit_1_with_clear_errors_and_tag_nothing(dy: DY, ctx: Path, dockerfile: str,
                                                             needle: str) -> None:
