@@ -234,15 +234,18 @@ def _supervise(store: Store, cid: str, status_w: int | None, attach_in: int | No
             oom = runtime.oom_killed(c.id, bundle)
         except Exception:  # noqa: BLE001
             pass
+        mark("monitor: oom checked")
         try:
             runtime.delete(c.id, bundle)
         except Exception:  # noqa: BLE001
             pass
+        mark("monitor: runtime deleted")
         from . import netsetup
         try:
             netsetup.release(store.root, cid)
         except Exception:  # noqa: BLE001
             pass
+        mark("monitor: network released")
         if oom and exit_code == 0:
             exit_code = 137
         c = svc.record_exit(c.id, exit_code, oom)

@@ -25,8 +25,6 @@ one network or container, and ``cleanup_stale`` the rules of containers that are
 
 from __future__ import annotations
 
-import shlex
-import subprocess
 from collections.abc import Iterable, Sequence
 
 from .._record import Record
@@ -45,6 +43,7 @@ class Rule(Record, frozen=True):
 
 def _run(args: Sequence[str], stdin: str | None = None) -> str:
     try:
+        import subprocess  # iptables runs only when ports are published
         proc = subprocess.run(list(args), input=stdin, capture_output=True, text=True, check=False)
     except FileNotFoundError as err:
         raise NetworkSetupError(f"{args[0]} not found: install iptables") from err
@@ -116,6 +115,7 @@ def port_rules(chain: str, container_id: str, container_ip: str,
 
 
 def _normal(line: str) -> str:
+    import shlex
     return " ".join(shlex.split(line))
 
 
@@ -158,6 +158,7 @@ def owned(owner_prefix: str, tables: Iterable[str] = ("nat", "filter")) -> dict[
         for ln in save(table):
             if not ln.startswith("-A "):
                 continue
+            import shlex
             words = shlex.split(ln)
             for i, w in enumerate(words[:-1]):
                 if w == "--comment" and words[i + 1].startswith(owner_prefix):

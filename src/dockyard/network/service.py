@@ -28,7 +28,6 @@ import builtins
 import errno
 import ipaddress
 import os
-import secrets
 import socket
 import sqlite3
 import time
@@ -103,13 +102,13 @@ class NetworkService:
             if store.find_networks(c, "bridge"):
                 return
             store.insert_network(c, Network(
-                id=secrets.token_hex(32), name="bridge", driver="bridge", bridge=cfg.default_bridge,
+                id=os.urandom(32).hex(), name="bridge", driver="bridge", bridge=cfg.default_bridge,
                 subnet=str(net), gateway=gw, internal=False, labels={}, created=created, builtin=True,
                 options={"com.docker.network.bridge.name": cfg.default_bridge,
                          "com.docker.network.bridge.default_bridge": "true"}))
             for name, driver in (("host", "host"), ("none", "null")):
                 store.insert_network(c, Network(
-                    id=secrets.token_hex(32), name=name, driver=driver, bridge="", subnet="", gateway="",
+                    id=os.urandom(32).hex(), name=name, driver=driver, bridge="", subnet="", gateway="",
                     internal=False, labels={}, options={}, created=created, builtin=True))
 
     def create(self, name: str, *, driver: str = "bridge", subnet: str = "", gateway: str = "",
@@ -122,7 +121,7 @@ class NetworkService:
             raise InvalidArgument(f"invalid network name {name!r}")
         if name in BUILTIN:
             raise NetworkExists(name)
-        net_id = secrets.token_hex(32)
+        net_id = os.urandom(32).hex()
         bridge = (options or {}).get("com.docker.network.bridge.name") or \
             self.config.bridge_prefix + net_id[: 15 - len(self.config.bridge_prefix)]
         with store.tx(self.conn) as c:
@@ -296,8 +295,8 @@ class NetworkService:
             while f"eth{i}" in used_ifnames:
                 i += 1
             used_ifnames.add(f"eth{i}")
-            veth = self.config.veth_prefix + secrets.token_hex(4)[: 15 - len(self.config.veth_prefix)]
-            ep = Endpoint(id=secrets.token_hex(32), network_id=n.id, container_id=container_id, ip=ip,
+            veth = self.config.veth_prefix + os.urandom(4).hex()[: 15 - len(self.config.veth_prefix)]
+            ep = Endpoint(id=os.urandom(32).hex(), network_id=n.id, container_id=container_id, ip=ip,
                           prefixlen=ipaddress.ip_network(n.subnet).prefixlen, gateway=n.gateway,
                           mac=ipam.mac_for_ip(ip), ifname=f"eth{i}", veth=veth, aliases=lk.aliases)
             store.insert_endpoint(c, ep)

@@ -186,7 +186,9 @@ def run(ctx: InitContext, steps: tuple[tuple[str, Step], ...] = STEPS) -> None:
     """Run the steps; on failure report and exit.  Never returns (the last step execs)."""
     current = "init"
     try:
+        from ..._trace import mark
         for current, fn in steps:  # noqa: B007 - ``current`` names the failing step
+            mark(f"init: {current}")
             fn(ctx)
         raise OSError(errno.EINVAL, "exec step returned")
     except BaseException as err:  # noqa: BLE001 - forked child: report everything

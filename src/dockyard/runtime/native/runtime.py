@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ... import linux
+from ..._trace import mark
 from ...errors import ContainerStartError, InvalidArgument, NotFound
 from ...mount import Mount
 from .. import cgroups, seccomp
@@ -150,7 +151,9 @@ class NativeRuntime:
         root = root if root.startswith("/") else os.path.join(bundle, root)
         lin = spec.get("linux") or {}
         cg = cgroups.for_spec(spec, container_id)
+        mark("runtime: spec loaded")
         cgroups.create(cg, lin.get("resources") or {})
+        mark("runtime: cgroups created")
         terminal = bool((spec.get("process") or {}).get("terminal"))
         pid_ns = next((ns for ns in lin.get("namespaces") or [] if ns.get("type") == "pid"), None)
         pid_b: int | None = None
@@ -168,12 +171,14 @@ class NativeRuntime:
                               go_fd=go_r if on_created is not None else None)
 
             def body_a() -> int:
+                mark("A: forked")
                 os.close(r)
                 if go_w >= 0:
                     os.close(go_w)
                 if parent_sock is not None:
                     parent_sock.close()
                 cgroups.join(cg, os.getpid())
+                mark("A: cgroups joined")
                 if pid_ns is not None:
                     init.join_namespaces([pid_ns], skip=())
                 pid = os.fork()
@@ -193,11 +198,14 @@ class NativeRuntime:
                 reports.read_until_created()
                 pid_b = reports.pid
                 if reports.error is None and reports.created and pid_b is not None:
+                    mark("runtime: created")
                     _call_hook(on_created, pid_b)
+                    mark("runtime: hook done")
                     os.write(go_w, b"g")
                 os.close(go_w)
                 go_w = -1
             reports.read_to_end()
+            mark("runtime: exec reported")
             pid_b, error = reports.pid, reports.error
             os.waitpid(pid_a, 0)
             pid_a = None
