@@ -42,9 +42,9 @@ def sh(cmd: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
     return p
 
 
-def timed(fn: Callable[[], object]) -> float:
+def timed(fn: Callable[..., object], *args: object) -> float:
     t = time.perf_counter()
-    fn()
+    fn(*args)
     return time.perf_counter() - t
 
 
@@ -60,8 +60,6 @@ def build_image(root: str, mb: int) -> tuple[str, int]:
         dy("commit", f"l{i}", base)
         dy("rm", f"l{i}")
     dy("tag", base, "bench:final")
-    sizes = sh([*DY, "--root", root, "image", "inspect", "-f", "{{.Size}}", "bench:final"]).stdout.strip()
-    del sizes
     from dockyard.engine import Engine
     engine = Engine(root)
     try:
@@ -96,10 +94,10 @@ def bench_dockyard(work: Path, src_root: str, tag: str, regs: Registries, runs: 
         host = regs.new()
         ref = f"{host}/bench/dockyard:1"
         sh([*DY, "--root", src_root, "tag", tag, ref])
-        push.append(timed(lambda: sh([*DY, "--root", src_root, "push", ref])))
+        push.append(timed(sh, [*DY, "--root", src_root, "push", ref]))
         sh([*DY, "--root", src_root, "rmi", ref])
         root = tempfile.mkdtemp(prefix="bench-pull-", dir=work)
-        pull.append(timed(lambda: sh([*DY, "--root", root, "pull", ref])))
+        pull.append(timed(sh, [*DY, "--root", root, "pull", ref]))
         shutil.rmtree(root, ignore_errors=True)
     return push, pull
 
@@ -113,10 +111,10 @@ def bench_docker(work: Path, archive: str, regs: Registries, runs: int) -> tuple
             host = regs.new()
             ref = f"{host}/bench/docker:1"
             dk.run("tag", "bench:final", ref)
-            push.append(timed(lambda: dk.run("push", ref)))
+            push.append(timed(dk.run, "push", ref))
             dk.run("rmi", "-f", ref, "bench:final", "bench:2", "bench:1", "bench:0", "busybox:latest", check=False)
             dk.run("image", "prune", "-af", check=False)
-            pull.append(timed(lambda: dk.run("pull", ref)))
+            pull.append(timed(dk.run, "pull", ref))
             dk.run("rmi", "-f", ref, check=False)
         return push, pull
     finally:
@@ -131,9 +129,9 @@ def bench_podman(archive: str, regs: Registries, runs: int) -> tuple[list[float]
         for host in hosts:
             pm.run("load", "-i", archive)
             ref = f"{host}/bench/podman:1"
-            push.append(timed(lambda: pm.run("push", "bench:final", ref)))
+            push.append(timed(pm.run, "push", "bench:final", ref))
             pm.run("rmi", "-af", check=False)
-            pull.append(timed(lambda: pm.run("pull", ref)))
+            pull.append(timed(pm.run, "pull", ref))
             pm.run("rmi", "-af", check=False)
         return push, pull
     finally:
