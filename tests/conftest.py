@@ -11,6 +11,9 @@ import pytest
 
 BUSYBOX = "/bin/busybox"
 
+# Tests never reach the internet: a missing Docker Hub image must not turn into a pull attempt.
+os.environ["DOCKYARD_OFFLINE"] = "1"
+
 
 def _privileged_reason() -> str | None:
     if os.geteuid() != 0:

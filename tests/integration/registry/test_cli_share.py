@@ -76,3 +76,17 @@ def test_save_load_round_trip(dyroot: str, tmp_path: object) -> None:
         f.write(b"not a tar at all" * 100)
     p = _dy(dyroot, "load", "-i", bad, check=False)
     assert p.returncode != 0 and len(p.stderr.strip().splitlines()) == 1
+
+
+def test_run_pulls_a_missing_image(registry: object, dyroot: str) -> None:
+    host = registry.host  # type: ignore[attr-defined]
+    _dy(dyroot, "bootstrap", "busybox")
+    ref = f"{host}/tests/auto:1"
+    _dy(dyroot, "tag", "busybox", ref)
+    _dy(dyroot, "push", ref)
+    _dy(dyroot, "rmi", ref)
+    p = _dy(dyroot, "run", "--rm", ref, "echo", "auto-pulled")
+    assert p.stdout == "auto-pulled\n"
+    assert "Unable to find image" in p.stderr
+    p = _dy(dyroot, "run", "--rm", "--pull", "never", f"{host}/tests/none:1", "true", check=False)
+    assert p.returncode == 125 and "Unable to find image" in p.stderr

@@ -93,8 +93,32 @@ def create_options(p: Parsed) -> Any:
     )
 
 
+def _ensure_image(ctx: Context, image: str, policy: str, quiet: bool) -> None:
+    """docker's --pull missing|always|never before create/run.  With DOCKYARD_OFFLINE=1 (set by the
+    test suite) a missing Docker Hub image is an error instead of a pull attempt."""
+    from ... import reference
+    from ...errors import ImageNotFound
+    if policy not in ("missing", "always", "never"):
+        raise InvalidArgument(f'invalid pull option: "{policy}": must be one of "always", "missing" or "never"')
+    if policy == "missing" and ctx.engine.images.exists(image):
+        return
+    ref = reference.parse(image)
+    offline = os.environ.get("DOCKYARD_OFFLINE") == "1" and ref.registry == reference.DEFAULT_REGISTRY
+    if policy == "never" or offline:
+        if policy == "always" or not ctx.engine.images.exists(image):
+            raise ImageNotFound(image, f"Unable to find image '{ref.familiar}' locally")
+        return
+    from .share import ensure_image, pull
+    if policy == "always":
+        pull(ctx.engine, image, quiet=quiet, out=sys.stderr)
+    else:
+        ensure_image(ctx.engine, image, quiet=quiet)
+
+
 def cmd_create(ctx: Context, p: Parsed) -> int:
-    c = ctx.engine.containers.create(create_options(p))
+    opts = create_options(p)
+    _ensure_image(ctx, opts.image, p.pull or "missing", p.quiet)
+    c = ctx.engine.containers.create(opts)
     print(c.id)
     return 0
 
@@ -147,6 +171,7 @@ def cmd_run(ctx: Context, p: Parsed) -> int:
     svc = ctx.engine.containers
     if p.detach and p.rm and opts.restart not in ("no", ""):
         raise InvalidArgument("conflicting options: cannot specify both --restart and --rm")
+    _ensure_image(ctx, opts.image, p.pull or "missing", p.quiet)
     try:
         c = svc.create(opts)
     except ImageNotFound:
