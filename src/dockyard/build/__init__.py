@@ -25,7 +25,7 @@ __all__ = ["BuildCache", "BuildContext", "BuildError", "BuildInputError", "Build
 
 _WHERE = {"BuildCache": "cache", "BuildContext": "context", "BuildError": "errors",
           "BuildInputError": "errors", "StepFailed": "errors", "Builder": "executor",
-          "BuildOptions": "executor", "BuildResult": "executor"}
+          "BuildOptions": "steps", "BuildResult": "steps"}
 
 
 def __getattr__(name: str) -> Any:

@@ -82,10 +82,11 @@ def test_touching_one_file_reruns_from_the_copy_that_reads_it(dy: DY, ctx: Path)
 def test_incremental_copy_layer_equals_a_cold_one(dy: DY, ctx: Path) -> None:
     _guide(ctx)
     write(ctx, {f"src/f{i}.txt": f"file {i}\n" for i in range(50)})
-    dy.build(ctx, "-t", "app:1")
+    sde = {"SOURCE_DATE_EPOCH": "1700000000"}  # the cold build's WORKDIR layer gets a new mtime otherwise
+    dy.build(ctx, "-t", "app:1", env=sde)
     (ctx / "src" / "f7.txt").write_text("changed\n")
-    dy.build(ctx, "-t", "app:2")  # unchanged files of COPY . . are linked from the previous layer
-    dy.build(ctx, "-t", "app:3", "--no-cache")
+    dy.build(ctx, "-t", "app:2", env=sde)  # unchanged files of COPY . . are linked from the previous layer
+    dy.build(ctx, "-t", "app:3", "--no-cache", env=sde)
     inc = json.loads(dy.out("image", "inspect", "app:2"))[0]["RootFS"]["Layers"]
     cold = json.loads(dy.out("image", "inspect", "app:3"))[0]["RootFS"]["Layers"]
     assert inc[-1] == cold[-1]
