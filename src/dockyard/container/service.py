@@ -41,11 +41,11 @@ INIT_PATHS = ("/etc/hosts", "/etc/hostname", "/etc/resolv.conf", "/sbin/docker-i
 
 
 def parse_log_opts(opts: dict[str, str]) -> tuple[int, int]:
-    from ..units import parse_bytes
     from .logs import DEFAULT_MAX_FILE, DEFAULT_MAX_SIZE
     size = DEFAULT_MAX_SIZE
     files = DEFAULT_MAX_FILE
     if "max-size" in opts:
+        from ..units import parse_bytes
         v = opts["max-size"]
         size = -1 if v == "-1" else parse_bytes(v)
     if "max-file" in opts:
