@@ -241,6 +241,17 @@ def test_ensure_image_pulls_only_when_missing(registry: object, dyroot: str,
     finally:
         engine.close()
         cleanup_root(other)
+    # run of a missing image pulls it first (progress on stderr; -q silences it)
+    third = _fresh_root()
+    try:
+        p = dy(third, "run", "--rm", ref)
+        assert p.stdout == "ok\n" and f"Unable to find image '{ref}' locally" in p.stderr
+        assert "Status: Downloaded newer image" in p.stderr
+        dy(third, "rmi", ref)
+        p = dy(third, "run", "--rm", "-q", ref)
+        assert p.stdout == "ok\n" and p.stderr == ""
+    finally:
+        cleanup_root(third)
 
 
 def test_save_to_file_is_atomic(dyroot: str, tmp_path: Path) -> None:

@@ -69,7 +69,9 @@ class _Display:
 
 def pull(engine: Engine, ref_text: str, *, platform: str | None = None, quiet: bool = False,
          out: TextIO | None = None) -> str:
-    """docker pull of one reference, progress on ``out`` (stdout); returns the image id."""
+    """docker pull of one reference, progress on ``out`` (stdout); returns the image id.  Ends with
+    the reference on a line of its own, also when ``quiet`` (docker pull -q), except on stderr (the
+    pull of run/create, whose -q prints nothing)."""
     from ...registry.client import open_image
     out = out or sys.stdout
     ref = _ref.parse(ref_text)
@@ -99,8 +101,7 @@ def pull(engine: Engine, ref_text: str, *, platform: str | None = None, quiet: b
             for t in tags:
                 images.tag(existing, t)
             display.write(f"Digest: {img.repo_digest}\nStatus: Image is up to date for {ref.familiar}")
-            out.write(ref.familiar + "\n")
-            out.flush()
+            _done(out, ref.familiar, quiet)
             return existing
         from ...registry.pull import missing_layers, pull_to_store
         todo = {layer.digest for layer, _, _ in missing_layers(engine.store, img)}
@@ -110,9 +111,14 @@ def pull(engine: Engine, ref_text: str, *, platform: str | None = None, quiet: b
                                  on_layer=lambda d: display.status(d, "Pull complete"))
         display.refresh(force=True)
     display.write(f"Digest: {img.repo_digest}\nStatus: Downloaded newer image for {ref.familiar}")
-    out.write(ref.familiar + "\n")
-    out.flush()
+    _done(out, ref.familiar, quiet)
     return image_id
+
+
+def _done(out: TextIO, name: str, quiet: bool) -> None:
+    if not (quiet and out is sys.stderr):
+        out.write(name + "\n")
+        out.flush()
 
 
 def ensure_image(engine: Engine, ref: str, *, quiet: bool = False) -> str:
