@@ -128,3 +128,23 @@ def test_podman_and_skopeo_push_pulled_by_dockyard(registry: object, podman: Pod
         regfixtures._stop(second)
     assert dy(dyroot, "system", "check").returncode == 0
 
+
+
+def test_registry_round_trips_with_docker(registry: object, dockerd: Dockerd, dyroot: str) -> None:
+    host = registry.host  # type: ignore[attr-defined]
+    ref = f"{host}/interop/dy-for-docker:1"
+    _commit_in_dockyard(dyroot, ref, "dockyard-to-docker")
+    dy(dyroot, "push", ref)
+    back = f"{host}/interop/docker-pushed:1"
+    try:
+        dockerd.run("pull", ref)
+        assert dockerd.run("run", "--rm", "--network", "none", ref).stdout == "dockyard-to-docker\n"
+        dockerd.run("run", "--name", "dkc2", "--network", "none", ref, "sh", "-c", "echo docker-was-here > /made")
+        dockerd.run("commit", "-c", "CMD [\"cat\", \"/made\"]", "dkc2", back)
+        dockerd.run("push", back)
+        dy(dyroot, "pull", back)
+        assert dy(dyroot, "run", "--rm", back).stdout == "docker-was-here\n"
+        assert dy(dyroot, "run", "--rm", back, "sh", "-c", "test -e /bin/vi || echo gone").stdout == "gone\n"
+    finally:
+        dockerd.run("rm", "-f", "dkc2", check=False)
+        dockerd.run("rmi", "-f", ref, back, check=False)
