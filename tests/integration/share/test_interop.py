@@ -148,3 +148,22 @@ def test_registry_round_trips_with_docker(registry: object, dockerd: Dockerd, dy
     finally:
         dockerd.run("rm", "-f", "dkc2", check=False)
         dockerd.run("rmi", "-f", ref, back, check=False)
+
+
+def test_dockyard_zstd_push_pulled_by_podman(registry: object, podman: Podman, dyroot: str) -> None:
+    from dockyard.engine import Engine
+    from dockyard.registry.client import push_image
+    from dockyard.registry.recompress import recompress
+
+    host = registry.host  # type: ignore[attr-defined]
+    ref = f"{host}/interop/dy-zstd:1"
+    _commit_in_dockyard(dyroot, ref, "zstd-from-dockyard")
+    engine = Engine(dyroot)
+    try:
+        with recompress(engine.images.open(ref), "zstd") as z:
+            push_image(z, ref)
+    finally:
+        engine.close()
+    podman.run("pull", ref)
+    out = podman.run("run", "--rm", "--runtime", "runc", "--network", "none", ref).stdout
+    assert out == "zstd-from-dockyard\n"
