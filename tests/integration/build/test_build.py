@@ -248,6 +248,12 @@ def test_dockerignore_excludes_and_reincludes(dy: DY, ctx: Path) -> None:
     (ctx / "a.log").write_text("changed but ignored")
     p = dy.build(ctx, "-t", "ign2")
     assert "CACHED" in steps(p.stderr)[2]
+    # a Dockerfile-specific ignore file wins over the context's
+    write(ctx, {"other.Dockerfile": "FROM busybox\nCOPY . /src/\n", "other.Dockerfile.dockerignore": "**/*.js\n"})
+    dy.build(ctx, "-f", str(ctx / "other.Dockerfile"), "-t", "ign3")
+    listing = dy.out("run", "--rm", "ign3", "find", "/src", "-name", "*.js").split()
+    assert listing == []
+    assert dy.out("run", "--rm", "ign3", "cat", "/src/a.log") == "changed but ignored"
 
 
 def test_copy_rules_chown_chmod_globs_and_dirs(dy: DY, ctx: Path, tmp_path: Path) -> None:

@@ -159,7 +159,11 @@ def cmd_build(ctx: Context, p: Parsed) -> int:
             if dockerfile_text is None:
                 df_path = p.file or os.path.join(path, "Dockerfile")
                 dockerfile_text = _read_dockerfile(df_path)
-            context = BuildContext.from_dir(path)
+            ignore = None
+            if p.file and p.file != "-" and os.path.isfile(p.file + ".dockerignore"):
+                with open(p.file + ".dockerignore", encoding="utf-8") as f:
+                    ignore = f.read()  # BuildKit: <Dockerfile>.dockerignore wins over the context's
+            context = BuildContext.from_dir(path, dockerignore=ignore)
         return _run_build(ctx, p, context, dockerfile_text, build_args, sde)
     except StepFailed as e:
         sys.stderr.write("------\n")
