@@ -185,7 +185,7 @@ class CopySteps(StepBase):
                 write_items(upper, lowers, items, owner=keep_owner, chmod=mode, dir_mtime=mtime,
                             reuse=None if from_ else reuse)
                 for src_path, tar_dest in tars:
-                    self._extract(upper, lowers, src_path, tar_dest, keep_owner or (0, 0), mtime)
+                    self._extract(upper, lowers, src_path, tar_dest, owner, mtime)
             rec = self.layers.add_from_dir(self._parent_chain(s), upper, clamp_mtime=self.sde)
         finally:
             discard_workspace(self.store, ws)
@@ -216,10 +216,11 @@ class CopySteps(StepBase):
                 plain.append(rel)
         return plain, tars
 
-    def _extract(self, upper: str, lowers: list[str], src: str, dest: str, owner: tuple[int, int],
+    def _extract(self, upper: str, lowers: list[str], src: str, dest: str, owner: tuple[int, int] | None,
                  mtime: float) -> None:
+        """ADD of a local archive: its entries keep their owners unless ``--chown`` gave ``owner``."""
         from ..diff.apply import extract_plain
-        ensure_parents(upper, lowers, dest + "x", owner=owner, mtime=mtime)
+        ensure_parents(upper, lowers, dest + "x", owner=owner or (0, 0), mtime=mtime)
         target = upper + dest.rstrip("/")
         os.makedirs(target, exist_ok=True)
         with open(src, "rb") as f:
@@ -235,6 +236,10 @@ class CopySteps(StepBase):
                     extract_plain(z, target)  # type: ignore[arg-type]
             else:
                 extract_plain(f, target)
+        if owner is not None:
+            for dirpath, dirnames, filenames in os.walk(target):
+                for n in [*dirnames, *filenames]:
+                    os.lchown(os.path.join(dirpath, n), *owner)
 
 
 def _is_url(src: str) -> bool:

@@ -264,6 +264,7 @@ COPY dir /dircontents
 COPY one.md /etc
 COPY a.txt /renamed.txt
 ADD files.tar.gz /unpacked/
+ADD --chown=33:33 files.tar.gz /owned/
 """, "a.txt": "a", "x.md": "x", "y.md": "y", "one.md": "one", "dir/inner/f": "f"})
     src = tmp_path / "tarsrc"
     write(src, {"t1": "tar one", "sub/t2": "tar two"})
@@ -277,6 +278,7 @@ ADD files.tar.gz /unpacked/
     assert dy.out("run", "--rm", "cp", "cat", "/unpacked/t1", "/unpacked/sub/t2") == "tar onetar two"
     assert dy.out("run", "--rm", "cp", "stat", "-c", "%u:%g", "/dircontents/inner/f") == "0:0"
     assert dy.out("run", "--rm", "cp", "cat", "/renamed.txt") == "a"
+    assert dy.out("run", "--rm", "cp", "stat", "-c", "%u:%g", "/owned/sub/t2") == "33:33"
 
 
 @pytest.mark.parametrize("dockerfile,needle", [
