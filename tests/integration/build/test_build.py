@@ -237,6 +237,18 @@ def test_secret_mount_is_readable_but_not_in_layer_or_key(dy: DY, ctx: Path, tmp
     assert "CACHED" in steps(p.stderr)[2]  # the secret's content is not part of the cache key
 
 
+def test_secret_as_env_and_required_secrets(dy: DY, ctx: Path) -> None:
+    write(ctx, {"Dockerfile": "FROM busybox\n"
+                "RUN --mount=type=secret,id=api,env=API_KEY test \"$API_KEY\" = from-env && echo ok > /ok\n"
+                "RUN --mount=type=secret,id=optional cat /run/secrets/optional 2>/dev/null || echo none > /opt\n"})
+    dy.build(ctx, "--secret", "id=api,env=MY_API_KEY", "-t", "se", env={"MY_API_KEY": "from-env"})
+    assert dy.out("run", "--rm", "se", "cat", "/ok", "/opt") == "ok\nnone"
+    assert "API_KEY" not in dy.out("image", "inspect", "-f", "{{json .Config.Env}}", "se")
+    write(ctx, {"Dockerfile": "FROM busybox\nRUN --mount=type=secret,id=must,required true\n"})
+    p = dy.build(ctx, check=False)
+    assert p.returncode == 1 and "secret must not found" in p.stderr
+
+
 def test_dockerignore_excludes_and_reincludes(dy: DY, ctx: Path) -> None:
     write(ctx, {"Dockerfile": "FROM busybox\nCOPY . /src/\n",
                 ".dockerignore": "node_modules\n**/*.log\n!keep.log\nsecret*\n",
