@@ -141,7 +141,7 @@ class StepBase:
 
     def _step(self, s: StageState, ins: Instruction, description: str, inputs: dict[str, str],
               produce: Callable[[int], tuple[dict[str, Any], list[LayerRecord]]], prefix: str = "") -> None:
-        key = sha_key(s.key, description, json.dumps(inputs, sort_keys=True))
+        key = sha_key(s.key, description, json.dumps(inputs, sort_keys=True), f"sde={self.sde}")
         self.step_no += 1
         number = self.step_no
         name = self._name(s, prefix + ins.original)
