@@ -130,3 +130,69 @@ def stat_in(svc: ContainerService, ref: str, path: str) -> str:
     os.close(w)
     with os.fdopen(r) as f:
         return f.read()
+
+
+def copy_out(svc: ContainerService, ref: str, src: str, dest: str, *, archive: bool = False) -> None:
+    """``docker cp CONTAINER:SRC DEST`` with docker's rules: into an existing directory DEST the
+    entry keeps its name; otherwise it is created as DEST (``SRC/.`` copies a directory's
+    contents); a DEST ending in ``/`` must exist.  Links are copied, never followed."""
+    import shutil
+    import tarfile
+    import tempfile
+
+    from ..diff.apply import extract_plain
+    into_dir = os.path.isdir(dest)
+    if not into_dir:
+        if dest.endswith("/"):
+            raise InvalidArgument(f"destination directory {dest} does not exist")
+        parent = os.path.dirname(os.path.abspath(dest)) or "."
+        if not os.path.isdir(parent):
+            raise InvalidArgument(f"no such directory: {parent}")
+    with tempfile.TemporaryFile() as tmp:
+        copy_from(svc, ref, src, tmp.fileno())
+        tmp.seek(0)
+        if into_dir or src.endswith("/."):
+            os.makedirs(dest, exist_ok=True)
+            extract_plain(tmp, os.path.realpath(dest), preserve_owner=archive)  # type: ignore[arg-type]
+            return
+        with tarfile.open(fileobj=tmp, mode="r:") as tar:
+            top = next((m.name.split("/")[0] for m in tar), "")
+        tmp.seek(0)
+        staging = tempfile.mkdtemp(dir=os.path.dirname(os.path.abspath(dest)) or ".")
+        try:
+            extract_plain(tmp, staging, preserve_owner=archive)  # type: ignore[arg-type]
+            if os.path.isdir(dest) and not os.path.islink(dest):
+                shutil.rmtree(dest)
+            os.replace(os.path.join(staging, top), dest)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def copy_in(svc: ContainerService, ref: str, src: str, dest: str) -> None:
+    """``docker cp SRC CONTAINER:DEST`` with docker's rules (see ``copy_out``); the host tree is
+    sent as a tar (links stored, not followed) and extracted inside the container's root."""
+    import tempfile
+
+    from ..diff.compare import write_tar_of_tree
+    if not os.path.lexists(src):
+        raise InvalidArgument(f"could not find the file {src}: no such file or directory")
+    kind = stat_in(svc, ref, dest)
+    src_dir = os.path.isdir(src) and not os.path.islink(src)
+    contents = src.endswith("/.") and src_dir
+    base = os.path.basename(os.path.normpath(src))
+    if kind == "dir":
+        dest_dir, name = dest, ("" if contents else base)
+    elif kind == "file":
+        if src_dir:
+            raise InvalidArgument("cannot copy a directory to a file")
+        dest_dir, name = os.path.dirname(os.path.normpath(dest)) or "/", os.path.basename(os.path.normpath(dest))
+    elif kind == "missing":
+        if dest.endswith("/") and not src_dir:
+            raise InvalidArgument(f"destination directory {dest} does not exist")
+        dest_dir, name = os.path.dirname(os.path.normpath(dest)) or "/", os.path.basename(os.path.normpath(dest))
+    else:
+        raise InvalidArgument(f"no such directory: {os.path.dirname(dest)}")
+    with tempfile.TemporaryFile() as buf:
+        write_tar_of_tree(os.path.normpath(src), buf, prefix=name)
+        buf.seek(0)
+        copy_to(svc, ref, dest_dir, buf.fileno())

@@ -36,6 +36,14 @@ class ImageRecord(Record, frozen=True):
     repo_digests: tuple[str, ...]
 
 
+class HistoryEntry(Record, frozen=True):
+    created: str
+    created_by: str
+    comment: str
+    size: int            # bytes of the layer this step made (0 for metadata-only steps)
+    empty_layer: bool
+
+
 class LocalLayer:
     def __init__(self, store: Store, rec: LayerRecord) -> None:
         self._store = store
@@ -184,6 +192,27 @@ class ImageStore:
             raise ImageNotFound(image_id)
         return ImageRecord(r["id"], r["manifest_digest"], r["created"], r["added"], r["size"],
                            tuple(self.tags_of(image_id)), tuple(self.repo_digests_of(image_id)))
+
+    def history(self, ref: str) -> tuple[str, list[HistoryEntry]]:
+        """``docker history``: the image id and one entry per step, newest first, with the size of
+        the layer each step created (history entries and layers are matched in order)."""
+        img = self.open(ref)
+        cfg = img.config()
+        recs = [self.layers.get(c) for c in img.chain_ids]
+        out: list[HistoryEntry] = []
+        li = 0
+        for h in cfg.get("history") or []:
+            empty = bool(h.get("empty_layer"))
+            size = 0
+            if not empty:
+                size = recs[li].size if li < len(recs) else 0
+                li += 1
+            out.append(HistoryEntry(h.get("created", ""), h.get("created_by", ""), h.get("comment", ""), size,
+                                    empty))
+        if not out:
+            out.append(HistoryEntry(cfg.get("created", ""), "", "", sum(r.size for r in recs), False))
+        out.reverse()
+        return img.id, out
 
     def lowerdirs(self, image_id: str) -> list[str]:
         chain = [r["chain_id"] for r in self.db.query(

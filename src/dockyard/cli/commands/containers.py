@@ -565,35 +565,16 @@ def _relay_console(pid: int, master: int, interactive: bool) -> int:
 
 def cmd_top(ctx: Context, p: Parsed) -> int:
     import pwd
-    pids = ctx.engine.containers.top(p.args[0])
-    hz = os.sysconf("SC_CLK_TCK")
-    boot = 0.0
-    with open("/proc/stat") as f:
-        for line in f:
-            if line.startswith("btime"):
-                boot = float(line.split()[1])
+
+    from ...container.procs import process_info
     rows = []
-    for pid in pids:
+    for proc in process_info(ctx.engine.containers.top(p.args[0])):
         try:
-            with open(f"/proc/{pid}/stat", "rb") as f:
-                data = f.read()
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
-            st = os.stat(f"/proc/{pid}")
-        except OSError:
-            continue
-        fields = data[data.rindex(b")") + 2:].split()
-        ppid = int(fields[1])
-        utime, stime = int(fields[11]), int(fields[12])
-        start = boot + int(fields[19]) / hz
-        try:
-            user = pwd.getpwuid(st.st_uid).pw_name
+            user = pwd.getpwuid(proc.uid).pw_name
         except KeyError:
-            user = str(st.st_uid)
-        cpu = (utime + stime) // hz
-        comm = data.split(b"(", 1)[1].rsplit(b")", 1)[0].decode(errors="replace")
-        rows.append([user, str(pid), str(ppid), "0", time.strftime("%H:%M", time.localtime(start)), "?",
-                     time.strftime("%H:%M:%S", time.gmtime(cpu)), cmdline or f"[{comm}]"])
+            user = str(proc.uid)
+        rows.append([user, str(proc.pid), str(proc.ppid), "0", time.strftime("%H:%M", time.localtime(proc.start)),
+                     "?", time.strftime("%H:%M:%S", time.gmtime(proc.cpu_seconds)), proc.command])
     header = ["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"]
     widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
     for r in [header] + rows:

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
-import tarfile
-import tempfile
 
 from ...errors import InvalidArgument
 from ..flags import Parsed
@@ -56,74 +53,12 @@ def cmd_cp(ctx: Context, p: Parsed) -> int:
         if dpath == "-":
             sys.stdout.flush()
             fs.copy_from(svc, sc, spath, 1)
-            return 0
-        with tempfile.TemporaryFile() as tmp:
-            fs.copy_from(svc, sc, spath, tmp.fileno())
-            tmp.seek(0)
-            src_is_dir_contents = spath.endswith("/.")
-            dest = dpath
-            if os.path.isdir(dest):
-                target_dir = dest
-            else:
-                if dest.endswith("/"):
-                    raise InvalidArgument(f"destination directory {dest} does not exist")
-                parent = os.path.dirname(os.path.abspath(dest)) or "."
-                if not os.path.isdir(parent):
-                    raise InvalidArgument(f"no such directory: {parent}")
-                target_dir = None
-            from ...diff.apply import extract_plain
-            with tarfile.open(fileobj=tmp, mode="r:") as tar:
-                members = tar.getmembers()
-            tmp.seek(0)
-            if True:
-                if target_dir is not None or src_is_dir_contents:
-                    out_dir = target_dir or dest
-                    os.makedirs(out_dir, exist_ok=True)
-                    extract_plain(tmp, os.path.realpath(out_dir), preserve_owner=p.archive)  # type: ignore[arg-type]
-                else:
-                    # rename the top entry to the destination name
-                    top = members[0].name.split("/")[0] if members else ""
-                    staging = tempfile.mkdtemp(dir=os.path.dirname(os.path.abspath(dest)) or ".")
-                    try:
-                        extract_plain(tmp, staging, preserve_owner=p.archive)  # type: ignore[arg-type]
-                        src = os.path.join(staging, top)
-                        if os.path.isdir(dest) and not os.path.islink(dest):
-                            shutil.rmtree(dest)
-                        os.replace(src, dest)
-                    finally:
-                        shutil.rmtree(staging, ignore_errors=True)
+        else:
+            fs.copy_out(svc, sc, spath, dpath, archive=p.archive)
         return 0
-    # host -> container
     assert dc is not None
     if spath == "-":
         fs.copy_to(svc, dc, dpath, 0)
-        return 0
-    if not os.path.lexists(spath):
-        raise InvalidArgument(f"could not find the file {spath}: no such file or directory")
-    kind = fs.stat_in(svc, dc, dpath)
-    src_dir = os.path.isdir(spath) and not os.path.islink(spath)
-    if kind == "dir":
-        dest_dir, name = dpath, ("" if spath.endswith("/.") else os.path.basename(os.path.normpath(spath)))
-    elif kind == "file":
-        if src_dir:
-            raise InvalidArgument("cannot copy a directory to a file")
-        dest_dir, name = os.path.dirname(os.path.normpath(dpath)) or "/", os.path.basename(os.path.normpath(dpath))
-    elif kind == "missing":
-        if dpath.endswith("/") and not src_dir:
-            raise InvalidArgument(f"destination directory {dpath} does not exist")
-        dest_dir, name = os.path.dirname(os.path.normpath(dpath)) or "/", os.path.basename(os.path.normpath(dpath))
     else:
-        raise InvalidArgument(f"no such directory: {os.path.dirname(dpath)}")
-    buf = tempfile.TemporaryFile()  # noqa: SIM115
-    with tarfile.open(fileobj=buf, mode="w:", format=tarfile.PAX_FORMAT) as tar:
-        if spath.endswith("/.") and src_dir and kind == "dir":  # the contents, into the directory
-            for entry in sorted(os.listdir(spath)):
-                tar.add(os.path.join(spath, entry), arcname=entry)
-        elif spath.endswith("/.") and src_dir:  # the contents, into a new directory named like dest
-            tar.add(spath, arcname=name)
-        else:
-            tar.add(spath, arcname=name or os.path.basename(os.path.normpath(spath)))
-    buf.seek(0)
-    fs.copy_to(svc, dc, dest_dir, buf.fileno())
-    buf.close()
+        fs.copy_in(svc, dc, spath, dpath)
     return 0

@@ -88,39 +88,18 @@ HISTORY_HEADERS = {"ID": "IMAGE", "CreatedSince": "CREATED", "CreatedAt": "CREAT
 
 
 def cmd_history(ctx: Context, p: Parsed) -> int:
-    images = ctx.engine.images
-    img = images.open(p.args[0])
-    cfg = img.config()
-    history = list(cfg.get("history") or [])
-    layers = img.layers()
-    sizes = []
-    li = 0
-    from ...snapshot.layers import LayerStore
-    ls = LayerStore(ctx.engine.store)
-    recs = [ls.get(c) for c in img.chain_ids]
-    for h in history:
-        if h.get("empty_layer"):
-            sizes.append(0)
-        else:
-            sizes.append(recs[li].size if li < len(recs) else 0)
-            li += 1
-    del layers
+    image_id, entries = ctx.engine.images.history(p.args[0])
     rows = []
-    n = len(history)
-    for i, h in enumerate(reversed(history)):
-        created_by = h.get("created_by", "")
+    for i, h in enumerate(entries):
+        created_by = h.created_by
         if not p.no_trunc and len(created_by) > 45:
             created_by = created_by[:44] + "…"
-        idx = n - 1 - i
         rows.append({
-            "ID": (img.id if p.no_trunc else img.id[7:19]) if i == 0 else "<missing>",
-            "CreatedSince": (since(h.get("created", "")) + " ago") if p.human else h.get("created", ""),
-            "CreatedAt": h.get("created", ""), "CreatedBy": created_by,
-            "Size": size(sizes[idx]) if p.human else str(sizes[idx]), "Comment": h.get("comment", ""),
+            "ID": (image_id if p.no_trunc else image_id[7:19]) if i == 0 else "<missing>",
+            "CreatedSince": (since(h.created) + " ago") if p.human else h.created,
+            "CreatedAt": h.created, "CreatedBy": created_by,
+            "Size": size(h.size) if p.human else str(h.size), "Comment": h.comment,
         })
-    if not history:
-        rows.append({"ID": img.id[7:19], "CreatedSince": since(cfg.get("created", "")) + " ago",
-                     "CreatedAt": cfg.get("created", ""), "CreatedBy": "", "Size": size(0), "Comment": ""})
     if p.quiet:
         for r in rows:
             print(r["ID"])
