@@ -61,6 +61,10 @@ def bench_engine(name: str, base: list[str], image: str, args: argparse.Namespac
         ids.append(run("create", image, "true").stdout.strip())
     out[f"ps -a ({args.ps})"] = f"{timed([*base, 'ps', '-a'], args.runs) * 1000:.0f} ms"
     run("rm", "-f", *ids)
+    running = [run("run", "-d", image, "sleep", "600").stdout.strip() for _ in range(args.rm)]
+    t = time.perf_counter()
+    run("rm", "-f", *running)
+    out[f"rm -f {args.rm} running"] = f"{time.perf_counter() - t:.2f} s"
     if name == "dockyard":
         idle = [run("run", "-d", image, "sleep", "600").stdout.strip() for _ in range(args.idle)]
         time.sleep(0.5)
@@ -125,6 +129,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--ps", type=int, default=100)
     ap.add_argument("--idle", type=int, default=10)
+    ap.add_argument("--rm", type=int, default=50, help="running containers removed by one rm -f")
     ap.add_argument("--mb", type=int, default=200, help="size of the published-port download")
     args = ap.parse_args()
     root = tempfile.mkdtemp(prefix="dockyard-bench-")

@@ -578,6 +578,19 @@ class ContainerService:
         with self.db.tx() as t:
             t.execute("UPDATE containers SET status='running' WHERE id=? AND status='paused'", (c.id,))
 
+    def kill_for_removal(self, refs: Sequence[str]) -> None:
+        """``rm -f`` of many: SIGKILL every running one first, so they all die in parallel and
+        each ``remove`` after this only waits for what is already over.  Unknown refs are left to
+        ``remove`` to report."""
+        for ref in refs:
+            try:
+                c = self.get(ref)
+            except ContainerNotFound:
+                continue
+            if c.running:
+                self._set_manual_stop(c.id)
+                self._kill_now(c)
+
     def remove(self, ref: str, *, force: bool = False, volumes: bool = False, from_monitor: bool = False) -> str:
         volumes_too = volumes or (from_monitor and bool(self._auto_remove(ref)))
         try:

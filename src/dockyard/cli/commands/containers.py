@@ -247,6 +247,8 @@ def cmd_unpause(ctx: Context, p: Parsed) -> int:
 
 
 def cmd_rm(ctx: Context, p: Parsed) -> int:
+    if p.force and len(p.args) > 1:
+        ctx.engine.containers.kill_for_removal(p.args)
     return _each(ctx, p.args, lambda r: ctx.engine.containers.remove(r, force=p.force, volumes=p.volumes))
 
 
