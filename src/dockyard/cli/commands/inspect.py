@@ -11,7 +11,7 @@ from ..output import render_inspect
 
 
 def _inspect(ctx: Context, p: Parsed, kinds: tuple[str, ...]) -> int:
-    from ... import inspect as _i
+    from ... import inspect_json as _i
     objs: list[Any] = []
     code = 0
     for ref in p.args:
