@@ -1,4 +1,4 @@
-"""pull, push, login, logout, save, load: thin wrappers over registry/ and archive/."""
+"""pull, push, login, logout, save, load, commit: thin wrappers over registry/, archive/ and image/commit."""
 
 from __future__ import annotations
 
