@@ -3,8 +3,10 @@ thin front ends over it; Python programs use it directly (``dockyard.Engine()``)
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .store import Store
 
@@ -30,6 +32,69 @@ class Engine:
     def containers(self) -> ContainerService:
         from .container.service import ContainerService
         return ContainerService(self.store)
+
+    # --- images from and to elsewhere --------------------------------------------------------
+
+    def pull(self, ref: str, *, platform: str | None = None) -> str:
+        """``docker pull``: every blob verified, layers extracted in parallel; returns the image id."""
+        from . import reference
+        from .registry.client import open_image
+        from .registry.pull import pull_to_store
+        parsed = reference.parse(ref)
+        with open_image(parsed, platform=platform) as img:
+            return pull_to_store(self.store, img, [str(parsed)] if parsed.tag else [],
+                                 repo_digest=f"{img.ref.name}@{img.repo_digest}")
+
+    def push(self, ref: str) -> str:
+        """``docker push``: returns the manifest digest."""
+        from .registry.client import push_image
+        return push_image(self.images.open(ref), ref)
+
+    def save(self, refs: Sequence[str], path: str) -> None:
+        """``docker save -o path``: docker-archive + OCI layout in one tar, written atomically."""
+        import os
+
+        from . import reference
+        from .archive.docker_archive import save
+        items = [(self.images.open(r), [str(reference.parse(r))]) for r in refs]
+        tmp = f"{path}.tmp"
+        with open(tmp, "wb") as f:
+            save(items, f)  # type: ignore[arg-type]
+        os.replace(tmp, path)
+
+    def load(self, path: str) -> list[str]:
+        """``docker load -i path``: returns the ids of the images loaded."""
+        from .archive.docker_archive import load
+        return [self.images.write_image(img, [t for t in tags if ":" in t or "/" in t]) for img, tags in load(path)]
+
+    def build(self, context_dir: str, *, tags: Sequence[str] = (), dockerfile: str = "Dockerfile",
+              build_args: dict[str, str] | None = None, target: str | None = None, no_cache: bool = False,
+              listener: Any = None) -> str:
+        """``docker build``: returns the image id (``listener`` receives progress events)."""
+        import os
+
+        from .build import BuildContext, Builder, BuildOptions
+        with open(os.path.join(context_dir, dockerfile)) as f:
+            text = f.read()
+        opts = BuildOptions(context=BuildContext.from_dir(context_dir), dockerfile=text, tags=list(tags),
+                            build_args=dict(build_args or {}), target=target, no_cache=no_cache)
+        return str(Builder(self.store, opts, listener=listener or (lambda _event: None)).build().image_id)
+
+    # --- networks and volumes (each on its own database connection) ----------------------
+
+    @contextmanager
+    def networks(self) -> Iterator[Any]:
+        """``with engine.networks() as net: net.create("appnet")`` (``network.NetworkService``)."""
+        from .container import netsetup
+        with netsetup.service(self.root) as svc:
+            yield svc
+
+    @contextmanager
+    def volumes(self) -> Iterator[Any]:
+        """``with engine.volumes() as vols: vols.create("data")`` (``volume.VolumeService``)."""
+        from .volume import glue
+        with glue.open_service(self.root) as svc:
+            yield svc
 
     def close(self) -> None:
         self.store.close()
