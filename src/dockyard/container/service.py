@@ -144,6 +144,17 @@ class ContainerService:
                 return c  # the monitor is recording the exit right now
             if c.status == "restarting" and c.monitor_pid and os.path.exists(f"/proc/{c.monitor_pid}"):
                 return c
+            # nobody is left to clean up after this container: release what its monitor would have
+            # (cgroups, veths, published ports), so no port stays allocated to a dead container
+            try:
+                self.runtime_for(c).delete(c.id, self.bundle_dir(c.id))
+            except Exception:  # noqa: BLE001
+                pass
+            from . import netsetup
+            try:
+                netsetup.release(self.store.root, c.id)
+            except Exception:  # noqa: BLE001
+                pass
             return self.record_exit(c.id, 255 if not c.exit_code else c.exit_code, False,
                                     error="monitor exited unexpectedly")
         return c

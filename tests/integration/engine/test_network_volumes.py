@@ -103,3 +103,24 @@ def test_nothing_left_after_rm_f(dy: DY) -> None:
     rules = subprocess.run(["iptables", "-t", "nat", "-S"], capture_output=True, text=True).stdout
     assert "dy:ctr:" not in rules
     assert dy("system", "check").returncode == 0
+
+
+def test_killed_monitor_does_not_leave_a_ghost_port(dy: DY) -> None:
+    import signal
+    port = _free_port()
+    dy("run", "-d", "--name", "ghost", "-p", f"127.0.0.1:{port}:3000", "busybox", *_serve("g"))
+    assert _get(f"http://127.0.0.1:{port}/") == "g\n"
+    pid = int(dy.out("inspect", "-f", "{{.State.Pid}}", "ghost"))
+    with open(f"/proc/{pid}/stat") as f:
+        monitor = int(f.read().rsplit(")", 1)[1].split()[1])
+    os.kill(monitor, signal.SIGKILL)   # dockyard's own process dies ...
+    os.kill(pid, signal.SIGKILL)       # ... and then the container
+    deadline = time.time() + 5
+    while time.time() < deadline and os.path.exists(f"/proc/{pid}"):
+        time.sleep(0.05)
+    assert dy.out("inspect", "-f", "{{.State.Status}}", "ghost") == "exited"
+    rules = subprocess.run(["iptables", "-t", "nat", "-S"], capture_output=True, text=True).stdout
+    assert f"--dport {port} " not in rules
+    # the port is free again for a new container
+    dy("run", "-d", "--name", "ghost2", "-p", f"127.0.0.1:{port}:3000", "busybox", *_serve("h"))
+    assert _get(f"http://127.0.0.1:{port}/") == "h\n"
