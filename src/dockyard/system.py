@@ -170,3 +170,32 @@ def disk_usage(engine: Engine) -> DiskUsage:
     from .volume import glue
     return DiskUsage(images, cusage, sum(lsize.values()), sum(lsize.get(ch, 0) for ch in active),
                      glue.usage(engine.root), BuildCache(engine.store).size())
+
+
+class PruneReport(Record):
+    containers: list[str] = field(default_factory=list)
+    networks: list[str] = field(default_factory=list)
+    volumes: list[str] = field(default_factory=list)
+    images: list[tuple[str, str]] = field(default_factory=list)   # ("Untagged"|"Deleted", what)
+    build_cache_entries: int = 0
+    reclaimed: int = 0
+
+
+def prune(engine: Engine, *, all_images: bool = False, volumes: bool = False) -> PruneReport:
+    """``docker system prune``: stopped containers, unused networks, (anonymous) volumes with
+    ``volumes``, dangling (``all_images``: unused) images, the build cache, then any garbage."""
+    from .build.cache import BuildCache
+    from .snapshot.lookup import disk_usage
+    before = disk_usage(engine.root)
+    rep = PruneReport()
+    rep.containers = engine.containers.prune()
+    with engine.networks() as nets:
+        rep.networks = nets.prune()
+    if volumes:
+        with engine.volumes() as vols:
+            rep.volumes, _ = vols.prune()
+    rep.images = engine.images.prune(all_unused=all_images)
+    rep.build_cache_entries, _ = BuildCache(engine.store).prune()
+    check(engine, repair=True, verify_blobs=False)
+    rep.reclaimed = max(0, before - disk_usage(engine.root))
+    return rep

@@ -182,3 +182,24 @@ def test_run_interactive_tty(dy: DY) -> None:
     text = out.decode(errors="replace")
     assert "/dev/pts/0" in text and "33 111" in text and "42" in text
     assert os.WEXITSTATUS(status) == 3
+
+
+def test_system_prune_removes_what_nothing_uses(fresh_root: DY, tmp_path: object) -> None:
+    dy = fresh_root
+    ctx = os.path.join(str(tmp_path), "ctx")
+    os.makedirs(ctx)
+    with open(os.path.join(ctx, "Dockerfile"), "w") as f:
+        f.write("FROM busybox\nRUN echo x > /x\n")
+    dy("build", "-q", "-t", "pruneme:1", ctx)
+    dy("build", "-q", "-t", "pruneme:1", ctx, "--no-cache")  # the first image is now dangling
+    dy("create", "--name", "stopped1", "busybox", "true")
+    dy("run", "-d", "--name", "keeper", "busybox", "sleep", "60")
+    dy("network", "create", "unusednet")
+    dy("volume", "create", "anonymous-ish")
+    out = dy.out("system", "prune", "-f", "--volumes")
+    assert "Deleted Containers:" in out and "Deleted Networks:" in out and "unusednet" in out
+    assert "Deleted Images:" in out and "Total reclaimed space:" in out
+    assert dy.out("ps", "-a", "--format", "{{.Names}}") == "keeper"
+    assert "unusednet" not in dy.out("network", "ls", "--format", "{{.Name}}")
+    assert dy.out("images", "--filter", "dangling=true", "-q") == ""
+    assert dy("system", "check").returncode == 0

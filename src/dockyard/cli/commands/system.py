@@ -117,15 +117,15 @@ def _pct(part: int, total: int) -> str:
 
 
 def cmd_prune(ctx: Context, p: Parsed) -> int:
-    removed = ctx.engine.containers.prune()
-    imgs = ctx.engine.images.prune(all_unused=p.all)
-    from ...system import check
-    check(ctx.engine, repair=True, verify_blobs=False)
-    if removed:
-        print("Deleted Containers:")
-        print("\n".join(removed) + "\n")
-    if imgs:
-        print("Deleted Images:")
-        print("\n".join(f"{k.lower()}: {v}" for k, v in imgs) + "\n")
-    print("Total reclaimed space: 0B")
+    from ...system import prune
+    rep = prune(ctx.engine, all_images=p.all, volumes=p.volumes)
+    for title, items in (("Deleted Containers:", rep.containers), ("Deleted Networks:", rep.networks),
+                         ("Deleted Volumes:", rep.volumes),
+                         ("Deleted Images:", [f"{k.lower()}: {v}" for k, v in rep.images])):
+        if items:
+            print(title)
+            print("\n".join(items) + "\n")
+    if rep.build_cache_entries:
+        print(f"Deleted build cache objects: {rep.build_cache_entries}\n")
+    print(f"Total reclaimed space: {size(rep.reclaimed)}")
     return 0
