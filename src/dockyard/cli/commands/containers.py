@@ -270,13 +270,16 @@ def cmd_wait(ctx: Context, p: Parsed) -> int:
 
 
 def cmd_prune(ctx: Context, p: Parsed) -> int:
+    from ...snapshot.lookup import disk_usage
+    before = disk_usage(ctx.engine.root)
     removed = ctx.engine.containers.prune()
     if removed:
         print("Deleted Containers:")
         for r in removed:
             print(r)
         print()
-    print("Total reclaimed space: 0B")
+    from ..output import size as _size
+    print(f"Total reclaimed space: {_size(max(0, before - disk_usage(ctx.engine.root)))}")
     return 0
 
 

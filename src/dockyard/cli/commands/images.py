@@ -126,13 +126,16 @@ def cmd_rmi(ctx: Context, p: Parsed) -> int:
 
 
 def cmd_prune(ctx: Context, p: Parsed) -> int:
+    from ...snapshot.lookup import disk_usage
+    before = disk_usage(ctx.engine.root)
     out = ctx.engine.images.prune(all_unused=p.all)
     if out:
         print("Deleted Images:")
         for kind, what in out:
             print(f"{kind.lower()}: {what}")
         print()
-    print("Total reclaimed space: 0B")
+    from ..output import size as _size
+    print(f"Total reclaimed space: {_size(max(0, before - disk_usage(ctx.engine.root)))}")
     return 0
 
 
