@@ -18,6 +18,7 @@ import pytest
 from sharehelp import PRIVILEGED_REASON, cleanup_root, dy
 
 from dockyard.engine import Engine
+from dockyard.errors import InvalidArgument
 
 pytestmark = [pytest.mark.privileged,
               pytest.mark.skipif(PRIVILEGED_REASON is not None, reason=PRIVILEGED_REASON or "")]
@@ -349,5 +350,40 @@ def test_pull_of_damaged_blob_stores_nothing(registry: object, dyroot: str, dama
             assert not engine.store.content.exists(layer["digest"])
         finally:
             engine.close()
+    finally:
+        cleanup_root(other)
+
+
+def test_cli_handlers_with_compression_and_format(registry: object, dyroot: str, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """push --compression / save --compression --format through the handlers (the flags are
+    declared in cli/verbs.py; the handlers read them with opts.get)."""
+    from dockyard.cli.commands.share import cmd_push, cmd_save
+    from dockyard.cli.flags import Parsed
+    from dockyard.cli.main import Context
+
+    host = registry.host  # type: ignore[attr-defined]
+    ref = f"{host}/share/cli-zstd:1"
+    image_id = _image_with_data(dyroot, ref, 1)
+    ctx = Context(dyroot, "info")
+    try:
+        assert cmd_push(ctx, Parsed({"quiet": False, "all_tags": False, "compression": "zstd"}, [ref])) == 0
+        assert "digest: sha256:" in capsys.readouterr().out
+        archive = tmp_path / "oci.tar"
+        opts = {"output": str(archive), "compression": "zstd", "format": "oci-archive"}
+        assert cmd_save(ctx, Parsed(opts, [ref])) == 0
+        with pytest.raises(InvalidArgument):
+            cmd_save(ctx, Parsed(dict(opts, compression="lz4"), [ref]))
+    finally:
+        ctx.engine.close()
+    assert {la["mediaType"] for la in _manifest(host, "share/cli-zstd", "1")["layers"]} == {  # type: ignore[attr-defined]
+        "application/vnd.oci.image.layer.v1.tar+zstd"}
+    other = _fresh_root()
+    try:
+        dy(other, "load", "-i", str(archive))
+        assert dy(other, "image", "inspect", "-f", "{{.Id}}", ref).stdout.strip() == image_id
+        dy(other, "rmi", ref)
+        dy(other, "pull", ref)
+        assert dy(other, "run", "--rm", ref).stdout == "ok\n"
     finally:
         cleanup_root(other)
