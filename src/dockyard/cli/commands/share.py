@@ -6,7 +6,6 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from ... import reference as _ref
@@ -259,37 +258,11 @@ def cmd_save(ctx: Context, p: Parsed) -> int:
                 write_archive(f, items)
 
         if p.output:
-            save_to_file(p.output, writer)
+            from ...archive.atomic import write_file_atomically
+            write_file_atomically(p.output, writer)
         else:
             writer(sys.stdout.buffer)
     return 0
-
-
-def save_to_file(path: str, write: Callable[[BinaryIO], None]) -> None:
-    """Write ``path`` atomically: a temporary file next to it, fsynced, renamed over it on success,
-    removed on any failure (the old file, if any, is left untouched)."""
-    import tempfile
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def cmd_load(ctx: Context, p: Parsed) -> int:
