@@ -109,9 +109,13 @@ def write_items(staging: str, lowers: list[str], items: list[Item], *, owner: tu
     """
     dirs: list[tuple[str, os.stat_result | None]] = []
     files: list[tuple[str, str, int, int, int, int, str | None]] = []
+    ready: set[str] = set()  # directories known to exist in staging
     for it in items:
         target = staging + it.dest
-        ensure_parents(staging, lowers, it.dest, owner=owner or (0, 0), mtime=dir_mtime)
+        parent = it.dest.rstrip("/").rpartition("/")[0]
+        if parent not in ready:
+            ensure_parents(staging, lowers, it.dest, owner=owner or (0, 0), mtime=dir_mtime)
+            ready.add(parent)
         st = it.st
         uid, gid = owner if owner is not None else ((st.st_uid, st.st_gid) if st else (0, 0))
         if it.data is not None:
@@ -132,6 +136,7 @@ def write_items(staging: str, lowers: list[str], items: list[Item], *, owner: tu
             os.chmod(target, mode)
             os.lchown(target, uid, gid)
             dirs.append((target, st))
+            ready.add(it.dest.rstrip("/"))
         elif stat.S_ISREG(st.st_mode):
             _replace(target)
             files.append((it.src, target, mode, uid, gid, st.st_mtime_ns,
