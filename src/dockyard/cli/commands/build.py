@@ -118,6 +118,8 @@ def cmd_build(ctx: Context, p: Parsed) -> int:
             raise InvalidArgument("invalid argument: can't use stdin for both build context and dockerfile")
         dockerfile_text = sys.stdin.read()
     if p.check:
+        if dockerfile_text is None and path == "-" and not p.file:
+            dockerfile_text = sys.stdin.read()
         if dockerfile_text is None:
             dockerfile_text = _read_dockerfile(p.file or os.path.join(path, "Dockerfile"))
         return _check(ctx, p, dockerfile_text)
