@@ -97,6 +97,7 @@ def _run_in(store: Store, ws: str, req: RunRequest, on_line: Callable[[str], Non
         json.dump(spec, f)
     lowers = req.lowers
     mount_opts = (f"lowerdir={':'.join(lowers)}", f"upperdir={upper}", f"workdir={ws}/work")
+    _check_mount_data(",".join(mount_opts), len(lowers))
     rootfs = [Mount("overlay", "overlay", mount_opts)]
     rt = get_runtime(req.runtime)
     _ensure_subreaper()
@@ -201,6 +202,7 @@ def merged_view(store: Store, lowers: list[str]) -> Iterator[str]:
     os.makedirs(base, exist_ok=True)
     d = tempfile.mkdtemp(prefix=f"{os.getpid()}-view-", dir=base)
     try:
+        _check_mount_data("lowerdir=" + ":".join(lowers), len(lowers))
         mount("overlay", d, "overlay", MS_RDONLY, "lowerdir=" + ":".join(lowers))
         try:
             yield d
@@ -209,6 +211,13 @@ def merged_view(store: Store, lowers: list[str]) -> Iterator[str]:
     finally:
         with contextlib.suppress(OSError):
             os.rmdir(d)
+
+
+def _check_mount_data(data: str, layers: int) -> None:
+    """overlayfs takes its options in one page: too many layers cannot be mounted."""
+    if len(data) >= 4000:
+        from .errors import BuildError
+        raise BuildError(f"the image has too many layers to mount ({layers}): squash some RUN/COPY steps")
 
 
 def elapsed(t0: float) -> float:

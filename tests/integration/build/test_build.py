@@ -315,6 +315,15 @@ def test_failures_exit_1_with_clear_errors_and_tag_nothing(dy: DY, ctx: Path, do
     assert dy("image", "inspect", "failed:1", check=False).returncode != 0
 
 
+def test_too_many_layers_is_a_clear_error(dy: DY, ctx: Path) -> None:
+    copies = "".join(f"COPY f /f{i}\n" for i in range(100))
+    write(ctx, {"Dockerfile": f"FROM busybox\n{copies}RUN true\n", "f": "x"})
+    p = dy.build(ctx, "-t", "deep", check=False)
+    assert p.returncode == 1
+    assert "too many layers to mount" in p.stderr
+    assert dy("image", "inspect", "deep", check=False).returncode != 0
+
+
 def test_failed_run_shows_output_and_keeps_its_filesystem(dy: DY, ctx: Path) -> None:
     write(ctx, {"Dockerfile": "FROM busybox\nRUN echo partial > /partial; echo last words; exit 7\n"})
     p = dy.build(ctx, check=False)
