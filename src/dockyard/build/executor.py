@@ -80,7 +80,7 @@ class Builder(RunSteps, CopySteps):
                 raise DockerfileSyntaxError(err.message, line=st.from_.line) from None
         self.bases = bases
         order = plan_stages(df, self.opts.target, bases)
-        multi = len(order) > 1
+        multi = len(df.stages) > 1
         last: StageState | None = None
         for st in order:
             label = (st.name or f"stage-{st.index}") if multi else ""
