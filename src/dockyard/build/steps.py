@@ -141,7 +141,9 @@ class StepBase:
 
     def _step(self, s: StageState, ins: Instruction, description: str, inputs: dict[str, str],
               produce: Callable[[int], tuple[dict[str, Any], list[LayerRecord]]], prefix: str = "") -> None:
-        key = sha_key(s.key, description, json.dumps(inputs, sort_keys=True), f"sde={self.sde}")
+        if self.sde is not None:  # clamped timestamps make other layers and configs
+            inputs = {**inputs, "sde:SOURCE_DATE_EPOCH": str(self.sde)}
+        key = sha_key(s.key, description, json.dumps(inputs, sort_keys=True))
         self.step_no += 1
         number = self.step_no
         name = self._name(s, prefix + ins.original)
@@ -231,6 +233,8 @@ class StepBase:
 
 def _input_name(key: str) -> str:
     kind, _, name = key.partition(":")
+    if kind == "sde":
+        return name
     return {"file": "file", "arg": "build arg", "stage": "stage", "image": "image", "bind": "bind mount",
             "heredoc": "heredoc"}.get(kind, kind) + " " + name
 

@@ -390,6 +390,7 @@ def test_source_date_epoch_same_image_id_for_deterministic_steps(dy: DY, ctx: Pa
     dy.build(ctx, "-t", "r3")  # without it, timestamps differ
     p = dy.build(ctx, "-t", "r1", env={"SOURCE_DATE_EPOCH": "1700000000"})
     assert "CACHED" not in steps(p.stderr)[4]  # results built without the epoch are not reused
+    assert "cache miss: SOURCE_DATE_EPOCH added" in steps(p.stderr)[2]
     later = time.time() + 5000
     os.utime(ctx / "f.txt", (later, later))
     time.sleep(1.1)
