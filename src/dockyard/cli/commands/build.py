@@ -144,7 +144,7 @@ def cmd_build(ctx: Context, p: Parsed) -> int:
             raw = sys.stdin.buffer
             head = raw.peek(512)[:512] if hasattr(raw, "peek") else b""
             if is_tar_stream_head(head):
-                tmp_ctx = tempfile.mkdtemp(prefix="ctx-", dir=_build_tmp(ctx))
+                tmp_ctx = tempfile.mkdtemp(prefix=f"{os.getpid()}-ctx-", dir=_build_tmp(ctx))
                 extract_context_tar(raw, tmp_ctx)
                 context = BuildContext.from_dir(tmp_ctx)
                 context.persistent = False
@@ -152,7 +152,7 @@ def cmd_build(ctx: Context, p: Parsed) -> int:
                     dockerfile_text = _read_dockerfile(os.path.join(tmp_ctx, p.file or "Dockerfile"))
             else:
                 dockerfile_text = raw.read().decode()
-                tmp_ctx = tempfile.mkdtemp(prefix="ctx-", dir=_build_tmp(ctx))
+                tmp_ctx = tempfile.mkdtemp(prefix=f"{os.getpid()}-ctx-", dir=_build_tmp(ctx))
                 context = BuildContext.from_dir(tmp_ctx)
                 context.persistent = False
         else:
