@@ -90,3 +90,19 @@ def test_run_pulls_a_missing_image(registry: object, dyroot: str) -> None:
     assert "Unable to find image" in p.stderr
     p = _dy(dyroot, "run", "--rm", "--pull", "never", f"{host}/tests/none:1", "true", check=False)
     assert p.returncode == 125 and "Unable to find image" in p.stderr
+
+
+def test_cli_zstd_push_and_save_round_trip(registry: object, dyroot: str, tmp_path: object) -> None:
+    host = registry.host  # type: ignore[attr-defined]
+    _dy(dyroot, "bootstrap", "busybox")
+    ref = f"{host}/tests/zst:1"
+    _dy(dyroot, "tag", "busybox", ref)
+    _dy(dyroot, "push", "--compression", "zstd", ref)
+    _dy(dyroot, "rmi", ref)
+    _dy(dyroot, "pull", ref)
+    assert _dy(dyroot, "run", "--rm", ref, "echo", "zstd-ok").stdout == "zstd-ok\n"
+    archive = os.path.join(str(tmp_path), "z.tar")
+    _dy(dyroot, "save", "--compression", "zstd", "--format", "oci-archive", "-o", archive, "busybox")
+    _dy(dyroot, "rmi", "-f", "busybox")
+    _dy(dyroot, "load", "-i", archive)
+    assert _dy(dyroot, "run", "--rm", "busybox", "echo", "loaded-zstd").stdout == "loaded-zstd\n"
