@@ -163,6 +163,20 @@ class BuildContext:
         prefix = rel + "/"
         return [rel] + sorted(r for r in self.entries if r.startswith(prefix))
 
+    def resolve_source(self, rel: str) -> str:
+        """A COPY source that is a symlink is followed (as BuildKit does), within the context."""
+        if not rel or not stat.S_ISLNK(self.stat(rel).st_mode):
+            return rel
+        real = os.path.realpath(self.path(rel))
+        if real != self.root and not real.startswith(self.root + "/"):
+            raise InvalidArgument(f'forbidden path outside the build context: {rel} -> {os.readlink(self.path(rel))}')
+        target = os.path.relpath(real, self.root)
+        target = "" if target == "." else target
+        if target and target not in self.entries:
+            raise InvalidArgument(f'"{rel}" points to "{target}", which is not in the build context or is '
+                                  "excluded by .dockerignore")
+        return target
+
     def path(self, rel: str) -> str:
         return os.path.join(self.root, rel) if rel else self.root
 

@@ -182,8 +182,12 @@ def _replace(target: str) -> None:
 
 
 def plan_items(root: str, matched: list[str], dest: str, *, dest_is_dir: bool,
-               walk: Callable[[str], list[str]], stat_of: Callable[[str], os.stat_result]) -> list[Item]:
-    """Items for sources ``matched`` (paths relative to ``root``; "" = the root itself)."""
+               walk: Callable[[str], list[str]], stat_of: Callable[[str], os.stat_result],
+               alias: dict[str, str] | None = None) -> list[Item]:
+    """Items for sources ``matched`` (paths relative to ``root``; "" = the root itself).
+
+    ``alias`` maps a source that was reached through a symlink to the link's path, whose name
+    the copy takes."""
     items: list[Item] = []
     for rel in matched:
         st = stat_of(rel)
@@ -197,7 +201,8 @@ def plan_items(root: str, matched: list[str], dest: str, *, dest_is_dir: bool,
                     continue
                 items.append(Item(path, os.path.join(root, sub) if sub else root, stat_of(sub)))
         else:
-            path = (dest.rstrip("/") + "/" + os.path.basename(rel)) if dest_is_dir else dest
+            name = os.path.basename((alias or {}).get(rel, rel))
+            path = (dest.rstrip("/") + "/" + name) if dest_is_dir else dest
             items.append(Item(path, src, st))
     return items
 

@@ -66,6 +66,10 @@ class CopySteps(StepBase):
                 if not found:
                     raise BuildInputError(f'{ins.NAME} failed: "{src}" not found in build context or excluded by '
                                           ".dockerignore", line=ins.line)
+                try:
+                    found = [self.ctx.resolve_source(r) for r in found]
+                except InvalidArgument as err:
+                    raise BuildInputError(f"{ins.NAME} failed: {err.message}", line=ins.line) from None
                 matched += found
                 for rel in found:
                     walked = self._filter_excludes(self.ctx.walk(rel), rel, ins.excludes)
@@ -170,13 +174,15 @@ class CopySteps(StepBase):
                     items = plan_items(root, matched, dest, dest_is_dir=single_into_dir, walk=walk, stat_of=stat_of)
                     keep_owner = owner
                 else:
-                    matched = [r for src in sources for r in self.ctx.match(src)]
+                    named = [r for src in sources for r in self.ctx.match(src)]
+                    matched = [self.ctx.resolve_source(r) for r in named]
+                    alias = {real: link for real, link in zip(matched, named, strict=True) if real != link}
                     single_into_dir = self._single_into_dir(lowers, matched, self.ctx.stat, dest, dest_is_dir)
                     if isinstance(ins, Add):
                         matched, tars = self._split_archives(matched, dest)
                     items = plan_items(self.ctx.root, matched, dest, dest_is_dir=single_into_dir,
                                        walk=lambda r: self._filter_excludes(self.ctx.walk(r), r, ins.excludes),
-                                       stat_of=self.ctx.stat)
+                                       stat_of=self.ctx.stat, alias=alias)
                     keep_owner = owner or (0, 0)
                 for c in ins.contents:
                     data = self.expander.expand_heredoc(c.data, self._env(s)) if c.expand else c.data

@@ -293,6 +293,25 @@ ADD --chown=33:33 files.tar.gz /owned/
     assert dy.out("run", "--rm", "cp", "stat", "-c", "%u:%g", "/owned/sub/t2") == "33:33"
 
 
+def test_copy_follows_source_symlinks_inside_the_context(dy: DY, ctx: Path) -> None:
+    write(ctx, {"real.txt": "real content", "realdir/inner": "inner",
+                "Dockerfile": "FROM busybox\nCOPY link.txt linkdir /dst/\nCOPY tree /tree/\n"})
+    (ctx / "link.txt").symlink_to("real.txt")
+    (ctx / "linkdir").symlink_to("realdir")
+    (ctx / "tree").mkdir()
+    (ctx / "tree" / "rel-link").symlink_to("../real.txt")  # links inside a copied tree stay links
+    dy.build(ctx, "-t", "sym")
+    assert dy.out("run", "--rm", "sym", "cat", "/dst/link.txt", "/dst/inner") == "real contentinner"
+    assert dy.out("run", "--rm", "sym", "readlink", "/tree/rel-link") == "../real.txt"
+    (ctx / "real.txt").write_text("changed")
+    p = dy.build(ctx, "-t", "sym2")
+    assert "cache miss: file real.txt changed" in p.stderr
+    (ctx / "out").symlink_to("/etc/passwd")
+    write(ctx, {"Dockerfile": "FROM busybox\nCOPY out /x\n"})
+    bad = dy.build(ctx, check=False)
+    assert bad.returncode == 1 and "forbidden path outside the build context" in bad.stderr
+
+
 @pytest.mark.parametrize("dockerfile,needle", [
     ("FROM busybox\nRUN echo out-line; exit 3\n", "exit code: 3"),
     ('FROM busybox\nRUN ["/no/such/binary"]\n', "exit code: 127"),
