@@ -52,15 +52,11 @@ class Engine:
 
     def save(self, refs: Sequence[str], path: str) -> None:
         """``docker save -o path``: docker-archive + OCI layout in one tar, written atomically."""
-        import os
-
         from . import reference
+        from .archive.atomic import write_file_atomically
         from .archive.docker_archive import save
-        items = [(self.images.open(r), [str(reference.parse(r))]) for r in refs]
-        tmp = f"{path}.tmp"
-        with open(tmp, "wb") as f:
-            save(items, f)  # type: ignore[arg-type]
-        os.replace(tmp, path)
+        items: list[tuple[Any, list[str]]] = [(self.images.open(r), [str(reference.parse(r))]) for r in refs]
+        write_file_atomically(path, lambda f: save(items, f))
 
     def load(self, path: str) -> list[str]:
         """``docker load -i path``: returns the ids of the images loaded."""

@@ -151,6 +151,16 @@ class LocalContentStore:
         out = []
         for name in os.listdir(self.ingest_dir):
             pid = name.split("-", 1)[0]
-            if not (pid.isdigit() and os.path.exists(f"/proc/{pid}")):
+            if not (pid.isdigit() and _alive(int(pid))):
                 out.append(os.path.join(self.ingest_dir, name))
         return out
+
+
+def _alive(pid: int) -> bool:
+    """A process that exists and is not a zombie (a zombie writes nothing more)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            data = f.read()
+    except OSError:
+        return False
+    return data[data.rindex(b")") + 2:][:1] != b"Z"
