@@ -35,7 +35,8 @@ def cmd_images(ctx: Context, p: Parsed) -> int:
     rows = []
     import fnmatch
     for rec in images.list_images():
-        names = list(rec.tags) or ["<none>:<none>"]
+        # an image pulled by digest only: its repository with tag <none>, as docker lists it
+        names = list(rec.tags) or [d.split("@")[0] + ":<none>" for d in rec.repo_digests[:1]] or ["<none>:<none>"]
         for k, v in filters:
             if k == "dangling":
                 dangling = not rec.tags
@@ -59,7 +60,7 @@ def cmd_images(ctx: Context, p: Parsed) -> int:
                 names = [n for n in names if n != "<none>:<none>" and _ref.parse(n).name == parsed.name
                          and (parsed.tag is None or _ref.parse(n).tag == parsed.tag)]
         for n in names:
-            repo, tag = _split_tag(n) if n != "<none>:<none>" else ("<none>", "<none>")
+            repo, tag = (n[: -len(":<none>")], "<none>") if n.endswith(":<none>") else _split_tag(n)
             digest = "<none>"
             for d in rec.repo_digests:
                 if d.split("@")[0] == repo:
