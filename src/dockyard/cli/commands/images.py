@@ -23,6 +23,16 @@ def _split_tag(familiar: str) -> tuple[str, str]:
     return name, tag
 
 
+def _matches_repo(name: str, want: _ref.Reference) -> bool:
+    """``images REPO[:TAG]``: does the listed ``name`` (``repo:tag`` or ``repo:<none>``) match?"""
+    if name == "<none>:<none>":
+        return False
+    if name.endswith(":<none>"):
+        return want.tag is None and _ref.parse(name[: -len(":<none>")]).name == want.name
+    r = _ref.parse(name)
+    return r.name == want.name and (want.tag is None or r.tag == want.tag)
+
+
 def cmd_images(ctx: Context, p: Parsed) -> int:
     images = ctx.engine.images
     filters = []
@@ -57,8 +67,7 @@ def cmd_images(ctx: Context, p: Parsed) -> int:
             except DockyardError:
                 names = []
             else:
-                names = [n for n in names if n != "<none>:<none>" and _ref.parse(n).name == parsed.name
-                         and (parsed.tag is None or _ref.parse(n).tag == parsed.tag)]
+                names = [n for n in names if _matches_repo(n, parsed)]
         for n in names:
             repo, tag = (n[: -len(":<none>")], "<none>") if n.endswith(":<none>") else _split_tag(n)
             digest = "<none>"
