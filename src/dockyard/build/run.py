@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..diff.compare import is_opaque
 from ..errors import ContainerStartError
 from ..mount import Mount
 from ..store import Store
@@ -161,7 +162,15 @@ def remove_mountpoints(upper: str, lowers: list[str], targets: list[str]) -> Non
             except FileNotFoundError:
                 path = os.path.dirname(path)
                 continue
-            if merged_lstat(lowers, path) is not None:
+            below = merged_lstat(lowers, path)
+            if below is not None:
+                # a directory overlayfs only copied up to hold the mount point: drop it too
+                if (stat.S_ISDIR(st.st_mode) and stat.S_ISDIR(below.st_mode) and not os.listdir(p)
+                        and not is_opaque(p) and (st.st_mode, st.st_uid, st.st_gid)
+                        == (below.st_mode, below.st_uid, below.st_gid)):
+                    os.rmdir(p)
+                    path = os.path.dirname(path)
+                    continue
                 break
             if stat.S_ISDIR(st.st_mode):
                 if os.listdir(p):

@@ -220,6 +220,9 @@ def test_cache_mount_persists_between_builds(dy: DY, ctx: Path) -> None:
     dy("builder", "prune", "-f")
     dy.build(ctx, "--build-arg", "N=3", "-t", "c3")
     assert dy.out("run", "--rm", "c3", "cat", "/seen") == "3"
+    write(ctx, {"Dockerfile": "FROM busybox\nRUN --mount=type=cache,target=/root/.cache true\n"})
+    hist = dy.out("history", "--format", "{{.Size}}", dy.build(ctx, "-q").stdout.strip()).splitlines()
+    assert hist[0] == "0B"  # only a mount point under an existing directory: nothing in the layer
 
 
 def test_secret_mount_is_readable_but_not_in_layer_or_key(dy: DY, ctx: Path, tmp_path: Path) -> None:
