@@ -133,7 +133,7 @@ class BuildCache:
 
     def size(self) -> tuple[int, int]:
         """(entries, bytes): bytes of layers only the cache uses, cache mounts, kept failures."""
-        used = self.layers.referenced()
+        used = self.layers.referenced(build_cache=False)
         total = 0
         for chain in self.cached_chains() - used:
             rec = self.layers.find(chain)

@@ -179,9 +179,21 @@ class LayerStore:
                 w.write(chunk)
             w.commit()
 
-    def referenced(self) -> set[str]:
+    def referenced(self, *, build_cache: bool = True) -> set[str]:
+        """Chain ids something still needs: images, and (unless ``build_cache`` is False) the build
+        cache's results, so that ``image prune`` keeps the cache like docker; ``builder prune``
+        drops those rows first."""
         rows = self.db.query("SELECT DISTINCT chain_id FROM image_layers")
-        return {r["chain_id"] for r in rows}
+        used = {r["chain_id"] for r in rows}
+        if build_cache:
+            import json
+            import sqlite3
+            try:
+                for r in self.db.query("SELECT chain FROM build_cache"):
+                    used.update(json.loads(r["chain"]))
+            except sqlite3.OperationalError:  # no build has run in this store yet
+                pass
+        return used
 
     def remove_unreferenced(self) -> list[LayerRecord]:
         """Delete layers no image uses (their blobs too, unless another layer shares them)."""

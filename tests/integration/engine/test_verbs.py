@@ -203,3 +203,19 @@ def test_system_prune_removes_what_nothing_uses(fresh_root: DY, tmp_path: object
     assert "unusednet" not in dy.out("network", "ls", "--format", "{{.Name}}")
     assert dy.out("images", "--filter", "dangling=true", "-q") == ""
     assert dy("system", "check").returncode == 0
+
+
+def test_image_prune_keeps_the_build_cache(fresh_root: DY, tmp_path: object) -> None:
+    dy = fresh_root
+    ctx = os.path.join(str(tmp_path), "ctx")
+    os.makedirs(ctx)
+    with open(os.path.join(ctx, "Dockerfile"), "w") as f:
+        f.write("FROM busybox\nRUN echo cached > /c\n")
+    first = dy.out("build", "-q", "-t", "kept:1", ctx)
+    dy("rmi", "kept:1")                 # deletes the image; its layers stay for the cache
+    dy("image", "prune", "-f")
+    out = dy("build", "--progress", "plain", "-t", "kept:1", ctx).stderr + dy.out("images", "-q")
+    assert "CACHED" in out
+    assert dy.out("image", "inspect", "-f", "{{.Id}}", "kept:1") == first
+    dy("builder", "prune", "-f")
+    assert dy("system", "check").returncode == 0
