@@ -6,7 +6,7 @@ import os
 import shutil
 
 from ._record import Record, field
-from .container.model import Container
+from .container.model import Container, running
 from .engine import Engine
 from .image.store import ImageRecord
 
@@ -52,7 +52,7 @@ def check(engine: Engine, *, repair: bool = False, verify_blobs: bool = True) ->
         path = os.path.join(st.layers_dir, name)
         if name.startswith(".staging-"):
             pid = name.split("-")[1]
-            if pid.isdigit() and os.path.exists(f"/proc/{pid}"):
+            if pid.isdigit() and running(int(pid)):
                 continue
         rep.garbage.append(f"unreferenced layer directory layers/{name}")
         if repair:

@@ -167,7 +167,8 @@ class BuildCache:
 
 def _alive(name: str) -> bool:
     pid = name.split("-")[0]
-    return pid.isdigit() and os.path.exists(f"/proc/{pid}")
+    from ..container.model import running
+    return pid.isdigit() and running(int(pid))
 
 
 __all__ = ["BuildCache", "CacheEntry", "build_dir", "ensure_schema"]

@@ -180,8 +180,28 @@ def proc_start_time(pid: int) -> int:
     return int(rest[19])
 
 
+def running(pid: int) -> bool:
+    """Some process ``pid`` exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            data = f.read()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return data[data.rindex(b")") + 2:][:1] != b"Z"
+
+
 def alive(pid: int, start: int) -> bool:
-    return pid > 0 and start > 0 and proc_start_time(pid) == start
+    """The process ``pid`` started at ``start`` still runs (a zombie has exited: its exit status
+    is only waiting for a parent that may never come, e.g. after its monitor was killed)."""
+    if pid <= 0 or start <= 0:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            data = f.read()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    rest = data[data.rindex(b")") + 2:].split()
+    return rest[0] != b"Z" and int(rest[19]) == start
 
 
 def now_rfc3339() -> str:

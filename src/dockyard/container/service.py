@@ -32,6 +32,7 @@ from .model import (
     now_rfc3339,
     parse_restart,
     random_name,
+    running,
     validate_name,
 )
 
@@ -140,10 +141,8 @@ class ContainerService:
     def _reconcile(self, c: Container) -> Container:
         """A running record whose process and monitor are both gone (killed host-side): exited."""
         if c.status in RUNNING_STATES and not alive(c.pid, c.pid_start):
-            if c.monitor_pid and os.path.exists(f"/proc/{c.monitor_pid}") and c.status != "restarting":
-                return c  # the monitor is recording the exit right now
-            if c.status == "restarting" and c.monitor_pid and os.path.exists(f"/proc/{c.monitor_pid}"):
-                return c
+            if c.monitor_pid and running(c.monitor_pid):
+                return c  # the monitor is recording the exit (or restarting the container) right now
             # nobody is left to clean up after this container: release what its monitor would have
             # (cgroups, veths, published ports), so no port stays allocated to a dead container
             try:
