@@ -140,15 +140,21 @@ def main() -> int:
                        capture_output=True)
         subprocess.run([*base, "bootstrap", "busybox"], capture_output=True, check=True)
         results["dockyard"] = bench_engine("dockyard", base, "busybox", args)
-        for eng in ("docker", "podman"):
+        # podman on these machines needs runc (crun refuses hybrid cgroups) and no default ulimits
+        # (no CAP_SYS_RESOURCE): see PLATFORM.md
+        conf = os.path.join(root, "containers.conf")
+        with open(conf, "w") as f:
+            f.write("[containers]\ndefault_ulimits = []\n")
+        os.environ["CONTAINERS_CONF"] = conf
+        for eng, cmd in (("docker", ["docker"]), ("podman", ["podman", "--runtime", "runc"])):
             if usable(eng):
-                if subprocess.run([eng, "image", "inspect", "busybox"], capture_output=True).returncode != 0:
+                if subprocess.run([*cmd, "image", "inspect", "busybox"], capture_output=True).returncode != 0:
                     data = subprocess.run([*base, "export", subprocess.run(
                         [*base, "create", "busybox", "true"], capture_output=True, text=True).stdout.strip()],
                         capture_output=True).stdout
-                    subprocess.run([eng, "import", "-c", 'CMD ["sh"]', "-", "busybox:latest"], input=data,
+                    subprocess.run([*cmd, "import", "-c", 'CMD ["sh"]', "-", "busybox:latest"], input=data,
                                    capture_output=True)
-                results[eng] = bench_engine(eng, [eng], "busybox", args)
+                results[eng] = bench_engine(eng, cmd, "busybox", args)
     finally:
         subprocess.run(["pkill", "-f", "--", f"--root {root}"], check=False)
         shutil.rmtree(root, ignore_errors=True)

@@ -332,8 +332,11 @@ class ContainerService:
         plumb the network from the runtime's ``on_created`` hook."""
         from . import netsetup
         plan = netsetup.prepare(self.store.root, c.id, c.name, c.config, c.host_config)
+        # --network none: the runtime's fresh namespace (with lo) is all there is to it, so no
+        # on_created hook (it only recorded the namespace, which nothing reads for "none")
+        needs_attach = plan.needs_attach and (c.host_config.get("NetworkMode") or "default") != "none"
         try:
-            return self.write_spec(c, netns=plan.netns), plan.needs_attach
+            return self.write_spec(c, netns=plan.netns), needs_attach
         except BaseException:
             netsetup.release(self.store.root, c.id)
             raise
