@@ -179,10 +179,13 @@ def compile_bpf(profile: dict[str, Any]) -> bytes:
 def cached_bpf(profile: dict[str, Any], cache_dir: str = CACHE_DIR) -> bytes:
     """``compile_bpf`` once per distinct profile (and libseccomp build): the program is kept in
     ``/run`` (tmpfs, gone at reboot), keyed by a hash of the profile, written atomically."""
-    import hashlib
     import json
+    try:  # the builtin C module: hashlib would load OpenSSL (~5 ms on every start/exec)
+        from _sha256 import sha256  # type: ignore[import-not-found]
+    except ImportError:
+        from hashlib import sha256
 
-    key = hashlib.sha256(json.dumps(profile, sort_keys=True).encode()).hexdigest()[:32]
+    key = sha256(json.dumps(profile, sort_keys=True).encode()).hexdigest()[:32]
     path = os.path.join(cache_dir, key + ".bpf")
     try:
         with open(path, "rb") as fh:

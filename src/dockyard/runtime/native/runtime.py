@@ -302,9 +302,12 @@ class NativeRuntime:
             os.close(r)
             if parent_sock is not None:
                 parent_sock.close()
+            mark("exec A: forked")
             cgroups.join(cg, os.getpid())
+            mark("exec A: cgroup joined")
             for fd, flag in ns_fds:
                 linux.setns(fd, flag)
+            mark("exec A: namespaces joined")
             pid = os.fork()
             if pid == 0:
                 body_b()
