@@ -23,7 +23,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DY_BIN = os.path.join(os.path.dirname(HERE), ".venv", "bin", "dockyard")
 
 
+class Failed(Exception):
+    pass
+
+
 def timed(cmd: list[str], runs: int) -> float:
+    """Median wall time of ``cmd``; raises Failed when it does not succeed (a fast failure is no
+    figure)."""
+    p = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if p.returncode != 0:
+        raise Failed((p.stderr or p.stdout).strip().splitlines()[-1:][0][:60] if (p.stderr or p.stdout) else "failed")
     samples = []
     for _ in range(runs):
         t = time.perf_counter()
@@ -48,18 +57,24 @@ def mem_of(pid: int) -> tuple[int, int]:
 
 def bench_engine(name: str, base: list[str], image: str, args: argparse.Namespace) -> dict[str, str]:
     out: dict[str, str] = {}
+
+    def ms(label: str, cmd: list[str]) -> None:
+        try:
+            out[label] = f"{timed(cmd, args.runs) * 1000:.0f} ms"
+        except Failed as e:
+            out[label] = f"failed: {e}"
+
     run = lambda *a: subprocess.run([*base, *a], capture_output=True, text=True)  # noqa: E731
-    out["run --rm true"] = f"{timed([*base, 'run', '--rm', image, 'true'], args.runs) * 1000:.0f} ms"
-    out["run --rm --network none true"] = \
-        f"{timed([*base, 'run', '--rm', '--network', 'none', image, 'true'], args.runs) * 1000:.0f} ms"
+    ms("run --rm true", [*base, "run", "--rm", image, "true"])
+    ms("run --rm --network none true", [*base, "run", "--rm", "--network", "none", image, "true"])
     out["published port download"] = published_port_throughput(base, image, args.mb)
     cid = run("run", "-d", image, "sleep", "600").stdout.strip()
-    out["exec true"] = f"{timed([*base, 'exec', cid, 'true'], args.runs) * 1000:.0f} ms"
+    ms("exec true", [*base, "exec", cid, "true"])
     run("rm", "-f", cid)
     ids = []
     for _ in range(args.ps):
         ids.append(run("create", image, "true").stdout.strip())
-    out[f"ps -a ({args.ps})"] = f"{timed([*base, 'ps', '-a'], args.runs) * 1000:.0f} ms"
+    ms(f"ps -a ({args.ps})", [*base, "ps", "-a"])
     run("rm", "-f", *ids)
     running = [run("run", "-d", image, "sleep", "600").stdout.strip() for _ in range(args.rm)]
     t = time.perf_counter()

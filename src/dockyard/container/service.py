@@ -5,9 +5,9 @@ The engine's container service.  It prints nothing; the CLI and the API server f
 
 from __future__ import annotations
 
+import _signal  # type: ignore[import-not-found]  # the C module: "signal" imports enum
 import json
 import os
-import signal as _signal
 import time
 from collections.abc import Sequence
 from typing import Any

@@ -353,10 +353,8 @@ def _parse_filters(items: list[str], allowed: tuple[str, ...]) -> list[tuple[str
 
 
 def _command(c: Any, no_trunc: bool) -> str:
-    import shlex
     args = list(c.config.get("Entrypoint") or []) + list(c.config.get("Cmd") or [])
     s = " ".join(args) if no_trunc else " ".join(args)
-    del shlex
     if not no_trunc and len(s) > 20:
         s = s[:19] + "…"
     return f'"{s}"'

@@ -29,8 +29,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from dockyard.cli.format.gofmt import go_json
-
 if TYPE_CHECKING:
     from dockyard.cli.format.gotemplate import Template
 
@@ -174,6 +172,7 @@ def format_rows(
     elif not fmt or fmt == "table":
         fmt = default_table
     if is_json(fmt):
+        from dockyard.cli.format.gofmt import go_json
         return "".join(go_json(row, escape_html=True) + "\n" for row in rows)
     if _SIMPLE_TABLE.match(fmt) and all(isinstance(r, dict) for r in rows):
         fields = _FIELD.findall(fmt)
