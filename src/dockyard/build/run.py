@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import secrets
+import shutil
 import stat
 import tempfile
 import time
@@ -47,7 +48,7 @@ class RunRequest:
     uid: int
     gid: int
     groups: tuple[int, ...]
-    network: str                       # "none" or "host"
+    network: str                       # "bridge" (the default network), "none" or "host"
     lowers: list[str]                  # top first
     extra_mounts: list[dict[str, Any]] = field(default_factory=list)
     runtime: str = "native"
@@ -80,16 +81,45 @@ def run_container(store: Store, req: RunRequest, on_line: Callable[[str], None])
 
 
 def _run_in(store: Store, ws: str, req: RunRequest, on_line: Callable[[str], None]) -> RunResult:
+    cid = "build-" + os.path.basename(ws)
+    upper = os.path.join(ws, "upper")
+    extra = list(req.extra_mounts)
+    on_created: Callable[[int], None] | None = None
+    if req.network == "bridge":
+        # a build container on the default bridge, like a `run` one: addresses and hosts files from
+        # the network service, the veth plumbed before the command runs, all released afterwards
+        from ..container import netsetup
+        root = store.root
+        netsetup.prepare(root, cid, cid, {"Hostname": "buildkitsandbox"}, {"NetworkMode": "bridge"})
+        netdir = os.path.join(root, "containers", cid)
+        extra = [{"destination": "/etc/resolv.conf", "type": "bind", "source": f"{netdir}/resolv.conf",
+                  "options": ["rbind", "rprivate", "ro"]},
+                 {"destination": "/etc/hosts", "type": "bind", "source": f"{netdir}/hosts",
+                  "options": ["rbind", "rprivate", "ro"]}] + extra
+
+        def attach(pid: int) -> None:
+            netsetup.attach(root, cid, pid)
+        on_created = attach
+    try:
+        return _run_with(store, ws, req, on_line, cid, upper, extra, on_created)
+    finally:
+        if req.network == "bridge":
+            from ..container import netsetup
+            netsetup.release(store.root, cid)
+            netsetup.forget(store.root, cid)
+            shutil.rmtree(os.path.join(store.root, "containers", cid), ignore_errors=True)
+
+
+def _run_with(store: Store, ws: str, req: RunRequest, on_line: Callable[[str], None], cid: str, upper: str,
+              extra: list[dict[str, Any]], on_created: Callable[[int], None] | None) -> RunResult:
     from ..runtime.protocols import Stdio
     from ..runtime.registry import get_runtime
     from ..runtime.spec import SpecOptions, build_spec
 
-    cid = "build-" + os.path.basename(ws)
-    upper = os.path.join(ws, "upper")
     opts = SpecOptions(
         args=req.args, env=req.env, cwd=req.cwd or "/", uid=req.uid, gid=req.gid,
         additional_gids=req.groups, hostname="buildkitsandbox",
-        extra_mounts=tuple(req.extra_mounts),
+        extra_mounts=tuple(extra),
         network_namespace="host" if req.network == "host" else None,
         cgroups_path=f"/dockyard/{cid}",
     )
@@ -108,7 +138,7 @@ def _run_in(store: Store, ws: str, req: RunRequest, on_line: Callable[[str], Non
     pid = None
     try:
         try:
-            started = rt.start(cid, ws, rootfs, Stdio(devnull, w, w))
+            started = rt.start(cid, ws, rootfs, Stdio(devnull, w, w), on_created=on_created)
         except ContainerStartError as err:  # e.g. the command is not found: a failed step
             on_line(str(err))
             return RunResult(err.exit_code, [str(err)], upper, ws)

@@ -46,7 +46,8 @@ class RunSteps(StepBase):
             raise DockerfileSyntaxError(err.message, line=ins.line) from None
         args = self._run_args(cfg, ins)
         network = ins.network if ins.network != "default" else self.opts.network
-        network = "host" if network == "host" else "none"
+        # docker build's default: the default bridge network (RUN apt-get install works)
+        network = network if network in ("host", "none") else "bridge"
         inputs = {f"arg:{k}": v for k, v in s.args.items()}
         mount_desc = []
         for m in mounts:

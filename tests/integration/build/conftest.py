@@ -58,17 +58,23 @@ class DY:
             self("rm", "-f", *ids, check=False)
 
 
+sys.path.insert(0, str(Path(__file__).parents[1] / "netglue"))
+from netglue_helpers import cleanup_network, write_net_config  # noqa: E402
+
+
 @pytest.fixture
 def dy() -> Iterator[DY]:
     if REASON:
         pytest.skip(REASON)
     root = tempfile.mkdtemp(prefix="dockyard-build-test-")
+    net = write_net_config(Path(root))  # RUN steps use the default bridge: this test's own names
     d = DY(root)
     try:
         d("bootstrap", "busybox")
         yield d
     finally:
         d.cleanup()
+        cleanup_network(Path(root), net)
         shutil.rmtree(root, ignore_errors=True)
 
 

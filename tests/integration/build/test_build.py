@@ -193,7 +193,8 @@ FROM busybox
 RUN --mount=type=bind,source=conf,target=/mnt/conf cat /mnt/conf/app.conf > /conf-copy
 RUN --mount=type=bind,from=tools,source=/opt/tool,target=/t cat /t/version > /tool-version
 RUN --mount=type=tmpfs,target=/scratch echo tmp > /scratch/x && cat /scratch/x > /tmpfs-ok
-RUN ls /sys/class/net > /net-default
+RUN ls /sys/class/net > /net-default && ip route > /route-default
+RUN --network=none ls /sys/class/net > /net-none
 RUN --network=host ls /sys/class/net > /net-host
 """, "conf/app.conf": "setting=1\n"})
     dy.build(ctx, "-t", "mnt")
@@ -201,7 +202,10 @@ RUN --network=host ls /sys/class/net > /net-host
     assert out == "setting=1\ntool-v1\ntmp"
     for gone in ("/mnt/conf", "/t", "/scratch"):  # mount points do not end up in the image
         assert dy("run", "--rm", "mnt", "test", "-e", gone, check=False).returncode != 0
-    assert dy.out("run", "--rm", "mnt", "cat", "/net-default").split() == ["lo"]
+    # docker build's default network: the default bridge (eth0 and a default route), as for run
+    assert dy.out("run", "--rm", "mnt", "cat", "/net-default").split() == ["eth0", "lo"]
+    assert dy.out("run", "--rm", "mnt", "cat", "/route-default").startswith("default via ")
+    assert dy.out("run", "--rm", "mnt", "cat", "/net-none").split() == ["lo"]
     assert len(dy.out("run", "--rm", "mnt", "cat", "/net-host").split()) >= 2
     (ctx / "conf" / "app.conf").write_text("setting=2\n")
     p = dy.build(ctx, "-t", "mnt2")
