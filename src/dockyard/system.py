@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 
 from ._record import Record, field
 from .container.model import Container, running
@@ -110,6 +111,16 @@ def check(engine: Engine, *, repair: bool = False, verify_blobs: bool = True) ->
         rep.garbage.append(f"unreferenced blob {d}")
         if repair:
             content.delete(d)
+    # cgroups left by containers whose processes are all gone (e.g. a monitor killed mid-exit).
+    # Only empty ones: /dockyard/ is shared by every store root on the host, so a cgroup with
+    # processes may belong to another root's running container.
+    for path in _empty_container_cgroups():
+        rep.garbage.append(f"empty cgroup {path}")
+        if repair:
+            try:
+                os.rmdir(path)
+            except OSError:
+                pass
     # network plumbing (veths, NAT rules, addresses) of containers that are gone
     if repair:
         from .container import netsetup
@@ -199,3 +210,32 @@ def prune(engine: Engine, *, all_images: bool = False, volumes: bool = False) ->
     check(engine, repair=True, verify_blobs=False)
     rep.reclaimed = max(0, before - disk_usage(engine.root))
     return rep
+
+
+def _empty_container_cgroups(base: str = "/sys/fs/cgroup") -> list[str]:
+    out = []
+    parents = [os.path.join(base, "dockyard")] + [os.path.join(base, c, "dockyard") for c in _listdir(base)]
+    for parent in parents:
+        for name in _listdir(parent):
+            path = os.path.join(parent, name)
+            procs = os.path.join(path, "cgroup.procs")
+            if not os.path.isfile(procs):
+                continue
+            try:
+                with open(procs) as f:
+                    if f.read().strip():
+                        continue
+                subdirs = [d for d in os.listdir(path) if os.path.isdir(os.path.join(path, d))]
+            except OSError:
+                continue
+            # not one a container start is about to join (created, not yet entered)
+            if not subdirs and os.stat(path).st_mtime < time.time() - 60:
+                out.append(path)
+    return out
+
+
+def _listdir(path: str) -> list[str]:
+    try:
+        return sorted(os.listdir(path))
+    except OSError:
+        return []
