@@ -55,9 +55,7 @@ def test_unchanged_rebuild_is_all_cached_with_the_same_id(dy: DY, ctx: Path) -> 
     _guide(ctx)
     dy.build(ctx, "-t", "app:1")
     first = image_id(dy, "app:1")
-    t0 = time.monotonic()
-    p = dy.build(ctx, "-t", "app:2")
-    assert time.monotonic() - t0 < 5
+    p = dy.build(ctx, "-t", "app:2")  # its speed is a benchmark figure (bench_build.py), not a test
     st = steps(p.stderr)
     for n in range(1, 8):
         assert "CACHED" in st[n], (n, st[n])

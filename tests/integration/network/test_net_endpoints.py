@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -18,10 +17,8 @@ pytestmark = pytest.mark.privileged
 def test_default_bridge_endpoint(service: NetworkService, netns) -> None:  # type: ignore[no-untyped-def]
     pid = netns()
     cid = "a" * 64
-    t0 = time.perf_counter()
     service.prepare(cid, AttachOptions(name="one", hostname="h1"))
     cn = service.attach(cid, pid)
-    elapsed = time.perf_counter() - t0
     bridge = service.config.default_bridge
     assert cn.ip.startswith(service.config.default_subnet.rsplit(".", 2)[0])
     assert cn.gateway == service.get("bridge").gateway
@@ -34,7 +31,6 @@ def test_default_bridge_endpoint(service: NetworkService, netns) -> None:  # typ
     assert link.bridge_ports(bridge) == [cn.endpoints[0].veth]
     assert f"{cn.ip}\th1\n" in Path(cn.hosts_path).read_text()
     assert Path(cn.resolv_conf_path).read_text() == "nameserver 10.213.255.53\nsearch test.invalid\n"
-    assert elapsed < 1.0  # generous here; the figure is measured in the benchmark
 
 
 def test_none_and_host_modes(service: NetworkService, netns) -> None:  # type: ignore[no-untyped-def]
