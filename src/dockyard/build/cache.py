@@ -44,9 +44,8 @@ CREATE TABLE IF NOT EXISTS build_file_digests (
 
 
 def ensure_schema(conn: sqlite3.Connection) -> None:
-    for stmt in _SCHEMA.split(";"):
-        if stmt.strip():
-            conn.execute(stmt)
+    from ..metadata.db import apply_schema
+    apply_schema(conn, _SCHEMA)
 
 
 def build_dir(store: Store, *parts: str) -> str:

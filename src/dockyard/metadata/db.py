@@ -11,6 +11,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 SCHEMA_VERSION = 1
 
@@ -77,6 +78,28 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
+@contextmanager
+def tx(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A write transaction on an autocommit connection (BEGIN IMMEDIATE: writers queue instead of
+    failing late); rolled back on any exception.  Every store in dockyard writes through this."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")
+
+
+def apply_schema(conn: sqlite3.Connection, schema: str) -> None:
+    """Run ``schema``'s ``;``-separated ``CREATE ... IF NOT EXISTS`` statements in one transaction."""
+    with tx(conn) as c:
+        for stmt in schema.split(";"):
+            if stmt.strip():
+                c.execute(stmt)
+
+
 class Database:
     def __init__(self, path: str) -> None:
         self.path = path
@@ -105,18 +128,9 @@ class Database:
             self._conn.execute("PRAGMA synchronous=NORMAL")
         return self._conn
 
-    @contextmanager
-    def tx(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction (BEGIN IMMEDIATE: writers queue instead of failing late)."""
-        c = self.conn
-        c.execute("BEGIN IMMEDIATE")
-        try:
-            yield c
-        except BaseException:
-            c.execute("ROLLBACK")
-            raise
-        else:
-            c.execute("COMMIT")
+    def tx(self) -> Any:
+        """A write transaction on this database's connection (see the module's ``tx``)."""
+        return tx(self.conn)
 
     def query(self, sql: str, args: tuple[object, ...] = ()) -> list[sqlite3.Row]:
         return self.conn.execute(sql, args).fetchall()

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from .._record import Record
+from ..metadata.db import apply_schema
+from ..metadata.db import tx as tx  # re-exported: this module's callers use store.tx
 from .model import Endpoint, Network, PortBinding
 
 _SCHEMA = """
@@ -82,22 +82,7 @@ CREATE INDEX IF NOT EXISTS net_ports_container ON net_ports(container_id);
 
 def ensure_schema(conn: sqlite3.Connection) -> None:
     """Create the ``net_*`` tables if missing (idempotent, one transaction)."""
-    with tx(conn) as c:
-        for stmt in _SCHEMA.split(";"):
-            if stmt.strip():
-                c.execute(stmt)
-
-
-@contextmanager
-def tx(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    else:
-        conn.execute("COMMIT")
+    apply_schema(conn, _SCHEMA)
 
 
 def _rows(conn: sqlite3.Connection, sql: str, args: tuple[object, ...] = ()) -> list[sqlite3.Row]:

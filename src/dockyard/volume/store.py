@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from .._record import Record
+from ..metadata.db import apply_schema
+from ..metadata.db import tx as tx  # re-exported: this module's callers use store.tx
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS vol_volumes (
@@ -55,23 +55,8 @@ class Ref(Record, frozen=True):
 
 
 def ensure_schema(conn: sqlite3.Connection) -> None:
-    """Create the ``vol_*`` tables if missing (idempotent)."""
-    with tx(conn) as c:
-        for stmt in _SCHEMA.split(";"):
-            if stmt.strip():
-                c.execute(stmt)
-
-
-@contextmanager
-def tx(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    else:
-        conn.execute("COMMIT")
+    """Create the ``vol_*`` tables if missing (idempotent, one transaction)."""
+    apply_schema(conn, _SCHEMA)
 
 
 def _volume(r: tuple[str, str, str, str, str, int, int]) -> Volume:
