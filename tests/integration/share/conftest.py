@@ -7,12 +7,15 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "registry")))
 sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "netglue")))
 
+from netglue_helpers import write_net_config  # noqa: E402
 from regfixtures import registry  # noqa: E402,F401
 from sharehelp import (  # noqa: E402
     Dockerd,
@@ -30,10 +33,11 @@ from sharehelp import (  # noqa: E402
 @pytest.fixture
 def dyroot() -> Iterator[str]:
     root = tempfile.mkdtemp(prefix="dockyard-share-")
+    write_net_config(Path(root))  # containers run here use this test's own bridge names
     try:
         yield root
     finally:
-        cleanup_root(root)
+        cleanup_root(root)  # removes its containers, then its network.json names, then the root
 
 
 @pytest.fixture(scope="session")

@@ -33,6 +33,16 @@ def cleanup_root(root: str) -> None:
     p = dy(root, "ps", "-aq", check=False)
     if p.stdout.split():
         dy(root, "rm", "-f", *p.stdout.split(), check=False)
+    cfg_path = os.path.join(root, "network.json")
+    if os.path.exists(cfg_path):  # this root's own bridge, veths and chains
+        import json
+        import sys
+        from pathlib import Path
+        sys.path.insert(0, os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                                         "netglue")))
+        from netglue_helpers import cleanup_network
+        with open(cfg_path) as f:
+            cleanup_network(Path(root), json.load(f))
     shutil.rmtree(root, ignore_errors=True)
 
 

@@ -43,7 +43,12 @@ def _manifest(host: str, repo: str, tag: str) -> dict[str, object]:
 
 
 def _fresh_root() -> str:
-    return tempfile.mkdtemp(prefix="dockyard-share-")
+    from pathlib import Path
+
+    from netglue_helpers import write_net_config
+    root = tempfile.mkdtemp(prefix="dockyard-share-")
+    write_net_config(Path(root))  # containers here use this test's own bridge names
+    return root
 
 
 def test_pull_status_lines_then_up_to_date(registry: object, dyroot: str) -> None:
