@@ -3,16 +3,19 @@ thin front ends over it; Python programs use it directly (``dockyard.Engine()``)
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
-
 from .store import Store
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from contextlib import AbstractContextManager
+    from functools import cached_property
+    from typing import Any
+
     from .container.service import ContainerService
     from .image.store import ImageStore
+else:
+    from ._record import cached_property
 
 
 class Engine:
@@ -78,19 +81,15 @@ class Engine:
 
     # --- networks and volumes (each on its own database connection) ----------------------
 
-    @contextmanager
-    def networks(self) -> Iterator[Any]:
+    def networks(self) -> AbstractContextManager[Any]:
         """``with engine.networks() as net: net.create("appnet")`` (``network.NetworkService``)."""
         from .container import netsetup
-        with netsetup.service(self.root) as svc:
-            yield svc
+        return netsetup.service(self.root)
 
-    @contextmanager
-    def volumes(self) -> Iterator[Any]:
+    def volumes(self) -> AbstractContextManager[Any]:
         """``with engine.volumes() as vols: vols.create("data")`` (``volume.VolumeService``)."""
         from .volume import glue
-        with glue.open_service(self.root) as svc:
-            yield svc
+        return glue.open_service(self.root)
 
     def close(self) -> None:
         self.store.close()

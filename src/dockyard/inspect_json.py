@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from .container.model import Container
 from .engine import Engine
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _config_section(cfg: dict[str, Any]) -> dict[str, Any]:

@@ -14,9 +14,9 @@ if TYPE_CHECKING:
     from typing import Any
 
 try:
-    import _json  # type: ignore[import-not-found]
+    import _json
 except ImportError:  # pragma: no cover - non-CPython
-    _json = None
+    _json = None  # type: ignore[assignment]
 
 
 class JSONError(ValueError):
@@ -61,7 +61,7 @@ if _json is not None:
                                  True)
     _sorted = _json.make_encoder(None, _default, _json.encode_basestring_ascii, None, ": ", ", ", True, False,
                                  True)
-    _scan = _json.make_scanner(_Ctx())
+    _scan = _json.make_scanner(_Ctx())  # type: ignore[arg-type]  # duck-typed decoder context
 
 
 def dumps(obj: Any, *, compact: bool = True, sort_keys: bool = False) -> str:

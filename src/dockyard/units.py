@@ -18,14 +18,14 @@ Input side (what flags accept):
 from __future__ import annotations
 
 import math
-import re
-from typing import TYPE_CHECKING
 
+from dockyard._lazyre import lazy_re
+from dockyard.errors import InvalidArgument
+
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from datetime import datetime, tzinfo
-from typing import Final
-
-from dockyard.errors import InvalidArgument
+    from typing import Final
 
 __all__ = [
     "bytes_size",
@@ -79,7 +79,7 @@ def bytes_size(size: float) -> str:
 
 _BINARY_MAP: Final = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40, "p": 1 << 50}
 _DECIMAL_MAP: Final = {"k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12, "p": 10**15}
-_FLOAT_RE: Final = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_FLOAT_RE: Final = lazy_re(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 def _parse_size(text: str, units: dict[str, int]) -> int:
@@ -166,7 +166,7 @@ _UNIT_NS: Final = {
     "m": 60_000_000_000,
     "h": 3_600_000_000_000,
 }
-_DUR_PART_RE: Final = re.compile(r"(\d*)(?:\.(\d*))?([^\d.]*)")
+_DUR_PART_RE: Final = lazy_re(r"(\d*)(?:\.(\d*))?([^\d.]*)")
 
 
 def parse_duration_ns(text: str) -> int:
@@ -211,12 +211,12 @@ def parse_duration(text: str) -> float:
 
 # --- timestamps --------------------------------------------------------------------------------
 
-_TS_RE: Final = re.compile(
+_TS_RE: Final = lazy_re(
     r"(\d{4})-(\d{2})-(\d{2})"
     r"(?:T(\d{2})(?::(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?)?"
     r"(Z|z|[+-]\d{2}:\d{2})?"
 )
-_UNIX_RE: Final = re.compile(r"\d+(?:\.\d+)?")
+_UNIX_RE: Final = lazy_re(r"\d+(?:\.\d+)?")
 
 
 def _local_zone(now: datetime) -> tzinfo:

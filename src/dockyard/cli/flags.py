@@ -4,9 +4,11 @@ container's own arguments pass through untouched.  Lean on purpose: no argparse 
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..errors import InvalidArgument
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class UsageError(InvalidArgument):

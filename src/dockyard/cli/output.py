@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _days_from_civil(y: int, m: int, d: int) -> int:
@@ -61,4 +63,5 @@ def render_inspect(objs: list[Any], fmt: str | None) -> None:
         tpl = compile_template(fmt)
         sys.stdout.write("".join(tpl.render(o) + "\n" for o in objs))
         return
+    import json
     sys.stdout.write(json.dumps(objs, indent=4) + "\n")

@@ -9,11 +9,14 @@ Inside the chroot, absolute symlinks resolve within the container, never to the 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 
 from ..errors import DockyardError, InvalidArgument, NotFound
 from .model import Container, alive
 from .service import ContainerService
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 def run_in_rootfs(svc: ContainerService, c: Container, fn: Callable[[], None], *, write: bool = False) -> None:

@@ -9,7 +9,10 @@ from __future__ import annotations
 import os
 import time
 from _json import encode_basestring as _json_str  # the C encoder: json would drag in re
-from collections.abc import Iterator
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 DEFAULT_MAX_SIZE = 20 * 1024 * 1024
 DEFAULT_MAX_FILE = 5

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
-import re
 import time
-from typing import Any
 
+from .._lazyre import lazy_re
 from .._record import Record, field
 from ..errors import InvalidArgument
 
-NAME_RE = re.compile(r"^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+NAME_RE = lazy_re(r"^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
 
 RUNNING_STATES = ("running", "paused", "restarting")
 
@@ -56,8 +59,9 @@ _NAMES = ("albattani", "allen", "archimedes", "babbage", "banach", "bardeen", "b
 
 
 def random_name() -> str:
-    import random
-    return f"{random.choice(_ADJ)}_{random.choice(_NAMES)}"
+    # os.urandom, not random: importing random (hashlib, bisect, ...) costs ~2 ms of every run
+    a, b = int.from_bytes(os.urandom(4), "big"), int.from_bytes(os.urandom(4), "big")
+    return f"{_ADJ[a % len(_ADJ)]}_{_NAMES[b % len(_NAMES)]}"
 
 
 def new_id() -> str:
@@ -153,7 +157,7 @@ class Container(Record):
 
     @classmethod
     def from_row(cls, row: Any) -> Container:
-        import json
+        from .. import jsonfast as json
         return cls(row["id"], row["name"], row["image_id"], row["image_ref"], row["created"], row["runtime"],
                    json.loads(row["config"]), json.loads(row["host_config"]), row["status"], row["pid"],
                    row["pid_start"], row["monitor_pid"], row["exit_code"], bool(row["oom_killed"]),

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
-from typing import BinaryIO
 
 from .. import digest as _digest
 from .._record import Record
 from ..errors import BlobNotFound, DigestMismatch, FailedPrecondition
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import BinaryIO
 
 
 class BlobInfo(Record, frozen=True):

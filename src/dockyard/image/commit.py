@@ -16,16 +16,18 @@ import copy
 import os
 import stat
 import tempfile
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ..diff.compare import OPAQUE_WHITEOUT, WHITEOUT_PREFIX, is_opaque, is_whiteout
 from ..diff.tarwriter import REGTYPE, Header, TarWriter, TreeEntry, walk_sorted
 from .importer import apply_changes
 from .store import now_rfc3339
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any, BinaryIO
+
     from ..container.model import Container
     from ..engine import Engine
 

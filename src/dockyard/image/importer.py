@@ -8,12 +8,15 @@ import os
 import shlex
 import subprocess
 import tarfile
-from collections.abc import Sequence
-from typing import Any, BinaryIO
 
 from ..errors import InvalidArgument, NotFound
 from ..snapshot.layers import LayerRecord
 from .store import ImageStore, now_rfc3339
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any, BinaryIO
 
 CHANGE_INSTRUCTIONS = ("CMD", "ENTRYPOINT", "ENV", "EXPOSE", "LABEL", "ONBUILD", "STOPSIGNAL", "USER",
                        "VOLUME", "WORKDIR")

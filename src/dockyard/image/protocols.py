@@ -10,8 +10,12 @@ digests are always taken over the raw bytes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, BinaryIO, Protocol
+from typing import Protocol
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any, BinaryIO
 
 
 class Layer(Protocol):

@@ -7,18 +7,21 @@ Images are never edited in place: tagging moves a name, writing adds rows.
 
 from __future__ import annotations
 
-import json
 import time
-from typing import Any, BinaryIO
 
 from .. import digest as _digest
-from .. import oci
+from .. import jsonfast, oci
 from .. import reference as _ref
 from .._record import Record
 from ..errors import Conflict, ImageInUse, ImageNotFound, InvalidArgument, InvalidReference
 from ..snapshot.layers import LayerRecord, LayerStore
 from ..store import Store
-from .protocols import Image, Layer
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO
+
+    from .protocols import Image, Layer
 
 
 def now_rfc3339() -> str:
@@ -85,7 +88,7 @@ class LocalImage:
         return self._store.content.read_bytes(self._manifest_digest)
 
     def manifest(self) -> dict[str, Any]:
-        m: dict[str, Any] = json.loads(self.raw_manifest())
+        m: dict[str, Any] = jsonfast.loads(self.raw_manifest())
         return m
 
     def media_type(self) -> str:
@@ -99,7 +102,7 @@ class LocalImage:
 
     def config(self) -> dict[str, Any]:
         if self._config is None:
-            self._config = json.loads(self.raw_config())
+            self._config = jsonfast.loads(self.raw_config())
         return self._config
 
     def config_digest(self) -> str:
@@ -231,7 +234,7 @@ class ImageStore:
         """Store ``img`` (from any source): blobs verified, layers extracted once, then tags."""
         raw_config = img.raw_config()
         config_digest = _digest.of_bytes(raw_config)
-        config = json.loads(raw_config)
+        config = jsonfast.loads(raw_config)
         diff_ids = list(config.get("rootfs", {}).get("diff_ids", []))
         layers = img.layers()
         if len(layers) != len(diff_ids):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -29,6 +30,7 @@ LAYER_TYPES = frozenset({
 
 def canonical_json(obj: Any) -> bytes:
     """Compact, key-sorted JSON: the bytes we hash for configs and manifests we create."""
+    import json
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 

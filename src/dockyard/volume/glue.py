@@ -16,15 +16,18 @@ import json
 import os
 import shutil
 import sqlite3
-from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
 
 from ..errors import ContainerNotFound
 from . import store
 from .copyup import copy_image_path
 from .service import VolumeService
 from .spec import normalise, parse_volumes_from
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+    from typing import Any
 
 
 @contextmanager

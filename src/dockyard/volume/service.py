@@ -23,14 +23,17 @@ import re
 import secrets
 import shutil
 import sqlite3
-from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 from ..errors import InvalidArgument
 from . import store
 from .errors import VolumeInUse, VolumeNotFound
 from .store import Volume
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
 
 NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
 ANONYMOUS_LABEL = "com.docker.volume.anonymous"

@@ -17,11 +17,14 @@ from __future__ import annotations
 import os
 import posixpath
 import secrets
-from collections.abc import Iterable, Mapping
-from typing import Any
 
 from .errors import InvalidVolumeSpec
 from .service import NAME_RE
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    from typing import Any
 
 PROPAGATIONS = ("shared", "rshared", "slave", "rslave", "private", "rprivate")
 _V_MODES = {"ro", "rw", "z", "Z", "nocopy", *PROPAGATIONS}

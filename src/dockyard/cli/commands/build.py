@@ -8,11 +8,14 @@ import shutil
 import sys
 import tempfile
 import time
-from typing import TextIO
 
 from ...errors import InvalidArgument
 from ..flags import Parsed
 from ..main import Context
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TextIO
 
 
 def _pairs(values: list[str] | None, what: str) -> dict[str, str]:

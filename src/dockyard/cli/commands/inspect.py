@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ...errors import DockyardError, NotFound
 from ..flags import Parsed
 from ..main import Context
 from ..output import render_inspect
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _inspect(ctx: Context, p: Parsed, kinds: tuple[str, ...]) -> int:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 from ...errors import DockyardError, InvalidArgument, NotFound
 from ..flags import Parsed
 from ..main import Context
 from ..output import render, render_inspect
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 NET_TABLE = "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}"
 NET_HEADERS = {"ID": "NETWORK ID", "Name": "NAME", "Driver": "DRIVER", "Scope": "SCOPE",

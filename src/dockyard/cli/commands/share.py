@@ -6,14 +6,16 @@ import os
 import sys
 import threading
 import time
-from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from ... import reference as _ref
 from ...errors import ImageNotFound, InvalidArgument
 from ..flags import Parsed
 from ..main import Context
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import BinaryIO, TextIO
+
     from ...engine import Engine
     from ...image.protocols import Image
 

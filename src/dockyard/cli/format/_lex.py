@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Final
 
 from dockyard.errors import InvalidArgument
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
 
 KEYWORDS: Final = frozenset(
     {"if", "else", "end", "range", "with", "define", "template", "block", "break", "continue"}

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any
 
 from dockyard.cli.format._lex import Action, Item, Text, Token, lex, parse_error
 from dockyard.cli.format.gofmt import go_quote
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Collection
+    from typing import Any
 
 # --- argument nodes ----------------------------------------------------------------------------
 

@@ -23,9 +23,8 @@ Errors are ``InvalidArgument`` with Go's text: ``template: :1: function "foo" no
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from dockyard.cli.format._funcs import BUILTINS, HEADER_FUNCS, ArgError, CallError, Func, truth
 from dockyard.cli.format._parse import (
@@ -47,6 +46,11 @@ from dockyard.cli.format._parse import (
 )
 from dockyard.cli.format.gofmt import MISSING, go_str, go_type_name
 from dockyard.errors import InvalidArgument
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
 
 __all__ = ["BUILTINS", "HEADER_FUNCS", "Func", "Template", "compile", "truth"]
 

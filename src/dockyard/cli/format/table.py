@@ -24,17 +24,12 @@ newline, and surrounding spaces are trimmed, as docker does.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Mapping, Sequence
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any
-
+TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from dockyard.cli.format.gotemplate import Template
+    from collections.abc import Iterator, Mapping, Sequence
+    from typing import Any
 
-# "table {{.A}}\t{{.B}}": columns of plain fields need no template engine (the hot path of ps/images)
-_SIMPLE_TABLE = re.compile(r"^table (\{\{\.\w+\}\}(?:\t|\\t))*\{\{\.\w+\}\}$")
-_FIELD = re.compile(r"\{\{\.(\w+)\}\}")
+    from dockyard.cli.format.gotemplate import Template
 
 __all__ = ["format_rows", "is_json", "is_table", "prepare_format", "tabwrite", "template_for"]
 
@@ -57,11 +52,37 @@ def prepare_format(fmt: str) -> str:
     return fmt.strip(" ").replace("\\t", "\t").replace("\\n", "\n")
 
 
-@lru_cache(maxsize=64)
+_TEMPLATES: dict[str, Template] = {}
+
+
 def template_for(fmt: str) -> Template:
     """The compiled template for a ``--format`` value (cached: the same format is reused per row)."""
-    from dockyard.cli.format.gotemplate import compile
-    return compile(prepare_format(fmt))
+    tmpl = _TEMPLATES.get(fmt)
+    if tmpl is None:
+        from dockyard.cli.format.gotemplate import compile
+        tmpl = _TEMPLATES[fmt] = compile(prepare_format(fmt))
+    return tmpl
+
+
+def _field_name(part: str) -> str | None:
+    """``{{.Name}}`` -> ``Name`` (a Go template of one plain field), else None."""
+    if not (part.startswith("{{.") and part.endswith("}}")):
+        return None
+    name = part[3:-2]
+    return name if name and all(c.isalnum() or c == "_" for c in name) else None
+
+
+def _simple_fields(fmt: str) -> tuple[list[str], bool] | None:
+    """``table {{.A}}\\t{{.B}}`` or ``{{.A}}``: the fields and whether it is a table, when plain
+    fields are all there is (no template engine needed: the hot path of ps/images, and -q)."""
+    table = fmt.startswith("table ")
+    parts = (fmt[6:] if table else fmt).replace("\\t", "\t").split("\t")
+    if not table and len(parts) != 1:
+        return None
+    names = [_field_name(p) for p in parts]
+    if any(n is None for n in names):
+        return None
+    return [n for n in names if n is not None], table
 
 
 # --- header ------------------------------------------------------------------------------------
@@ -76,21 +97,28 @@ class _Title(str):
         return str(self)
 
 
-class _Headers(Mapping[str, _Title]):
-    def __init__(self, titles: Mapping[str, str]) -> None:
-        self._titles = titles
+def _headers(titles: Mapping[str, str]) -> Mapping[str, _Title]:
+    """The mapping a table's header row is rendered from (built on first use: collections.abc
+    is not imported by the plain-field fast path)."""
+    from collections.abc import Mapping
 
-    def __getitem__(self, key: str) -> _Title:
-        return _Title(self._titles.get(key, key.upper()))
+    class _Headers(Mapping[str, _Title]):
+        def __init__(self, titles: Mapping[str, str]) -> None:
+            self._titles = titles
 
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str)
+        def __getitem__(self, key: str) -> _Title:
+            return _Title(self._titles.get(key, key.upper()))
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._titles)
+        def __contains__(self, key: object) -> bool:
+            return isinstance(key, str)
 
-    def __len__(self) -> int:
-        return len(self._titles)
+        def __iter__(self) -> Iterator[str]:
+            return iter(self._titles)
+
+        def __len__(self) -> int:
+            return len(self._titles)
+
+    return _Headers(titles)
 
 
 # --- tabwriter ---------------------------------------------------------------------------------
@@ -174,9 +202,12 @@ def format_rows(
     if is_json(fmt):
         from dockyard.cli.format.gofmt import go_json
         return "".join(go_json(row, escape_html=True) + "\n" for row in rows)
-    if _SIMPLE_TABLE.match(fmt) and all(isinstance(r, dict) for r in rows):
-        fields = _FIELD.findall(fmt)
+    simple = _simple_fields(fmt)
+    if simple is not None and all(isinstance(r, dict) for r in rows):
+        fields, table = simple
         if all(isinstance(r.get(f), (str, int)) and not isinstance(r.get(f), bool) for r in rows for f in fields):
+            if not table:
+                return "".join(str(r[fields[0]]) + "\n" for r in rows)
             hdr = headers or {}
             lines = ["\t".join(hdr.get(f, f.upper()) for f in fields)]
             lines += ["\t".join(str(r[f]) for f in fields) for r in rows]
@@ -186,5 +217,5 @@ def format_rows(
     body = "".join([tmpl.render(row) + "\n" for row in rows])
     if not is_table(fmt):
         return body
-    header = tmpl.render(_Headers(headers or {}), funcs=HEADER_FUNCS, keep_partial=True)
+    header = tmpl.render(_headers(headers or {}), funcs=HEADER_FUNCS, keep_partial=True)
     return tabwrite(header + "\n" + body)
