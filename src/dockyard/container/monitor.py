@@ -31,6 +31,73 @@ if TYPE_CHECKING:
     from ..store import Store
 
 
+class MonitorProcess:
+    """A forked monitor waiting for its container (see ``ContainerService.fork_monitor``)."""
+
+    def __init__(self, pid: int, go_w: int, status_r: int) -> None:
+        self.pid = pid
+        self.go_w: int | None = go_w
+        self.status_r = status_r
+
+    def go(self, cid: str, needs_attach: bool) -> None:
+        """Tell the monitor which container to start; its status comes on ``status_r``."""
+        assert self.go_w is not None
+        os.write(self.go_w, f"go {cid} {int(needs_attach)}\n".encode())
+        os.close(self.go_w)
+        self.go_w = None
+
+    def cancel(self) -> None:
+        """Nothing to start after all: the monitor exits (EOF on its go pipe) and is reaped."""
+        if self.go_w is not None:
+            os.close(self.go_w)
+            self.go_w = None
+            os.close(self.status_r)
+            try:
+                os.waitpid(self.pid, 0)
+            except ChildProcessError:
+                pass
+
+
+def fork_monitor(root: str, *, attach: bool = False, stdin: bool = False, preforked: bool = True) -> MonitorProcess:
+    """Fork a monitor: it keeps this process's stdin/stdout/stderr when attached, closes every
+    other descriptor, and waits for ``go <cid> <needs_attach>`` on its go pipe."""
+    r, w = os.pipe()
+    go_r, go_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the monitor
+        try:
+            os.close(r)
+            os.close(go_w)
+            devnull = os.open(os.devnull, os.O_RDWR)
+            a_in = os.dup(0) if (attach and stdin) else None
+            a_out = os.dup(1) if attach else None
+            a_err = os.dup(2) if attach else None
+            for fd in (0, 1, 2):
+                os.dup2(devnull, fd)
+            os.close(devnull)
+            keep = {w, go_r} | {x for x in (a_in, a_out, a_err) if x is not None}
+            for fd in _open_fds():
+                if fd > 2 and fd not in keep:
+                    try:
+                        os.close(fd)
+                    except OSError:
+                        pass
+            mark("monitor: forked")  # after the descriptor cleanup, which would close the trace file
+            run_monitor(root, go_r, w, a_in, a_out, a_err, preforked=preforked)
+        finally:
+            os._exit(125)
+    os.close(w)
+    os.close(go_r)
+    return MonitorProcess(pid, go_w, r)
+
+
+def _open_fds() -> list[int]:
+    try:
+        return [int(x) for x in os.listdir("/proc/self/fd")]
+    except OSError:
+        return list(range(3, 256))
+
+
 def _write_status(fd: int | None, line: str) -> None:
     if fd is None:
         return
@@ -50,11 +117,28 @@ def _set_nonblock(fd: int) -> None:
     os.set_blocking(fd, False)
 
 
-def run_monitor(root: str, cid: str, status_w: int | None, attach_in: int | None, attach_out: int | None,
-                attach_err: int | None, needs_attach: bool = False) -> None:
-    """Body of the monitor process (never returns to the caller's code path)."""
-    mark("monitor: forked")
+def _read_go(fd: int) -> tuple[str, bool] | None:
+    """``go <cid> <needs_attach>`` from the starting process; None at EOF (nothing to start)."""
+    buf = b""
+    while not buf.endswith(b"\n"):
+        chunk = os.read(fd, 256)
+        if not chunk:
+            break
+        buf += chunk
+    os.close(fd)
+    parts = buf.decode(errors="replace").split()
+    if len(parts) != 3 or parts[0] != "go":
+        return None
+    return parts[1], parts[2] == "1"
+
+
+def run_monitor(root: str, go_fd: int, status_w: int | None, attach_in: int | None, attach_out: int | None,
+                attach_err: int | None, *, preforked: bool = False) -> None:
+    """Body of the monitor process (never returns to the caller's code path).  It learns its
+    container from the go pipe; forked ahead of time (``preforked``) it first imports the native
+    runtime and opens its database connection, in parallel with the caller's create."""
     code = 0
+    store: Store | None = None
     try:
         os.setsid()
     except OSError:
@@ -67,6 +151,18 @@ def run_monitor(root: str, cid: str, status_w: int | None, attach_in: int | None
         _prctl_subreaper()
         from ..store import Store
         store = Store(root)
+        if preforked:  # what every start needs, while the caller creates the container
+            from ..image import store as _images  # noqa: F401
+            from ..runtime import protocols as _protocols  # noqa: F401
+            from ..runtime.native import runtime as _native  # noqa: F401
+            from . import logs, netsetup, service  # noqa: F401
+            store.db.one("SELECT 1")
+            mark("monitor: ready")
+        go = _read_go(go_fd)
+        if go is None:
+            return  # finally: close the database, exit 125 (nobody waits for the code)
+        cid, needs_attach = go
+        mark("monitor: go")
         code = _supervise(store, cid, status_w, attach_in, attach_out, attach_err, needs_attach=needs_attach)
     except BaseException as e:  # noqa: BLE001 - report anything to the CLI, never a traceback
         from ..errors import DockyardError
@@ -74,7 +170,19 @@ def run_monitor(root: str, cid: str, status_w: int | None, attach_in: int | None
         _write_status(status_w, f"err {ec} {str(e) or type(e).__name__}".replace("\n", " "))
         code = ec
     finally:
+        _close_quietly(store)
         os._exit(code & 0xFF)
+
+
+def _close_quietly(store: Store | None) -> None:
+    """Close the database cleanly before leaving through os._exit: the last connection to close
+    checkpoints the WAL, so the next command does not have to recover it."""
+    if store is None:
+        return
+    try:
+        store.close()
+    except Exception:  # noqa: BLE001
+        pass
 
 
 class _Resume:
@@ -127,6 +235,7 @@ def resume_main() -> None:
     root, cid = sys.argv[1], sys.argv[2]
     r = _Resume.from_argv(sys.argv[3:])
     code = 0
+    store: Store | None = None
     try:
         from .logs import LogWriter, log_options
         with open(os.path.join(root, "containers", cid, "logopts"), "rb") as f:
@@ -137,8 +246,10 @@ def resume_main() -> None:
             os.close(r.stdin_w)
         log.close()
         from ..store import Store
-        code = _supervise(Store(root), cid, None, None, None, None, after_exit=(exit_code, r.restarts, r.started))
+        store = Store(root)
+        code = _supervise(store, cid, None, None, None, None, after_exit=(exit_code, r.restarts, r.started))
     finally:
+        _close_quietly(store)
         os._exit(code & 0xFF)
 
 
@@ -288,6 +399,7 @@ def _supervise(store: Store, cid: str, status_w: int | None, attach_in: int | No
     if c.host_config.get("AutoRemove"):
         svc.remove(c.id, force=True, from_monitor=True)
     mark("monitor: removed")
+    _write_status(status_w, "done")  # an attached CLI returns now; we only close the database
     return 0
 
 
@@ -417,4 +529,4 @@ def decode_status(line: str) -> tuple[str, int, str]:
         return kind, 125, rest
 
 
-__all__ = ["decode_status", "resume_main", "run_monitor"]
+__all__ = ["MonitorProcess", "decode_status", "fork_monitor", "resume_main", "run_monitor"]

@@ -6,12 +6,10 @@ The engine's container service.  It prints nothing; the CLI and the API server f
 from __future__ import annotations
 
 import _signal  # type: ignore[import-not-found]  # the C module: "signal" imports enum
-import json
 import os
 import time
-from collections.abc import Sequence
-from typing import Any
 
+from .. import jsonfast
 from .._record import Record
 from ..errors import (
     Conflict,
@@ -35,6 +33,13 @@ from .model import (
     running,
     validate_name,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
+    from .monitor import MonitorProcess
 
 DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 DEFAULT_STOP_TIMEOUT = 10
@@ -87,32 +92,54 @@ class StartHandle(Record):
     status_fd: int | None
 
     def wait_exit(self) -> int:
-        """Block until the container exits and the monitor finished (incl. --rm). Returns the code."""
+        """Block until the container exited and the monitor recorded it (and removed the container
+        for --rm): the monitor's ``done`` line, or EOF if it died.  Returns the exit code.
+
+        The monitor may still be tidying up (closing its database: a WAL checkpoint) when this
+        returns; it is reaped later, not waited for."""
         from .monitor import decode_status
         code = 0
         assert self.status_fd is not None
         buf = b""
-        with os.fdopen(self.status_fd, "rb", buffering=0) as f:
-            self.status_fd = None
-            while True:
-                chunk = f.read(4096)
+        done = False
+        fd, self.status_fd = self.status_fd, None
+        try:
+            while not done:
+                chunk = os.read(fd, 4096)
                 if not chunk:
                     break
                 buf += chunk
+                done = b"\ndone\n" in b"\n" + buf
+        finally:
+            os.close(fd)
         for line in buf.decode(errors="replace").splitlines():
             kind, num, _ = decode_status(line)
             if kind in ("exit", "err"):
                 code = num
-        try:
-            os.waitpid(self.monitor_pid, 0)
-        except ChildProcessError:
-            pass
+        _reap(self.monitor_pid)
         return code
 
     def close(self) -> None:
         if self.status_fd is not None:
             os.close(self.status_fd)
             self.status_fd = None
+
+
+_UNREAPED: list[int] = []
+
+
+def _reap(pid: int | None = None) -> None:
+    """Collect finished monitors (ours are children of the process that started them) without
+    blocking; one still finishing its cleanup is remembered and collected on a later call."""
+    pending = _UNREAPED + ([pid] if pid else [])
+    _UNREAPED.clear()
+    for p in pending:
+        try:
+            done, _ = os.waitpid(p, os.WNOHANG)
+        except ChildProcessError:
+            continue
+        if done == 0:
+            _UNREAPED.append(p)
 
 
 class ContainerService:
@@ -310,8 +337,8 @@ class ContainerService:
                 c.execute(
                     "INSERT INTO containers (id, name, image_id, image_ref, created, runtime, config, host_config,"
                     " labels, status) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    (cid, n, image_id, opts.image, created, opts.runtime, json.dumps(config),
-                     json.dumps(host_config), json.dumps(labels), "created"))
+                    (cid, n, image_id, opts.image, created, opts.runtime, jsonfast.dumps(config, compact=False),
+                     jsonfast.dumps(host_config, compact=False), jsonfast.dumps(labels, compact=False), "created"))
         except BaseException:
             self.store.remove_tree(d)
             raise
@@ -377,55 +404,60 @@ class ContainerService:
         spec = build_spec(opts, rootfs=os.path.join(d, "rootfs"))
         tmp = os.path.join(d, "config.json.tmp")
         with open(tmp, "w") as f:
-            f.write(json.dumps(spec, separators=(",", ":")))
+            f.write(jsonfast.dumps(spec))
         os.replace(tmp, os.path.join(d, "config.json"))
         return spec
 
     # --- lifecycle ------------------------------------------------------------------------
 
-    def start(self, ref: str, *, attach: bool = False, stdin: bool = False) -> StartHandle:
-        """Start the container under a new monitor.  With ``attach`` the container's output goes
-        to this process's stdout/stderr (and stdin to it with ``stdin``); wait_exit() gives the code."""
+    def fork_monitor(self, *, attach: bool = False, stdin: bool = False) -> MonitorProcess:
+        """Fork the monitor of a container about to be created and started, before this process
+        touches the database; hand it to ``start(..., monitor=)`` (or ``cancel()`` it).
+
+        Why ahead of time: the monitor then imports the runtime and opens its own database
+        connection on the other CPU while this process creates the container; and this process
+        can close its connection after the start without paying the WAL checkpoint that the last
+        connection to close does (an SQLite connection must never cross a fork, so forking
+        later means closing first).  ``attach``/``stdin`` as for ``start``."""
+        from .monitor import fork_monitor
+        _reap()
+        self.store.close()
+        return fork_monitor(self.store.root, attach=attach, stdin=stdin)
+
+    def start(self, ref: str, *, attach: bool = False, stdin: bool = False,
+              monitor: MonitorProcess | None = None) -> StartHandle:
+        """Start the container under a new monitor (or the one from ``fork_monitor``).  With
+        ``attach`` the container's output goes to this process's stdout/stderr (and stdin to it
+        with ``stdin``); wait_exit() gives the code."""
         from .._trace import mark
         mark("start: begin")
-        c = self.get(ref)
-        if c.status == "paused":
-            raise Conflict("cannot start a paused container, try unpause instead")
-        if c.status in ("running", "restarting"):
-            return StartHandle(c.id, c.pid, c.monitor_pid, None)
-        if c.status in ("removing", "dead"):
-            raise Conflict(f"container {c.id[:12]} is marked for removal and cannot be started")
-        _, needs_attach = self.prepare_start(c)
-        with self.db.tx() as t:
-            t.execute("UPDATE containers SET manual_stop=0, error='' WHERE id=?", (c.id,))
-        self.runtime_for(c)  # import the runtime now: the monitor is a fork and would import it per start
-        from . import logs, monitor  # noqa: F401
+        try:
+            c = self.get(ref)
+            if c.status == "paused":
+                raise Conflict("cannot start a paused container, try unpause instead")
+            if c.status in ("running", "restarting"):
+                if monitor is not None:
+                    monitor.cancel()
+                return StartHandle(c.id, c.pid, c.monitor_pid, None)
+            if c.status in ("removing", "dead"):
+                raise Conflict(f"container {c.id[:12]} is marked for removal and cannot be started")
+            _, needs_attach = self.prepare_start(c)
+            with self.db.tx() as t:
+                t.execute("UPDATE containers SET manual_stop=0, error='' WHERE id=?", (c.id,))
+        except BaseException:
+            if monitor is not None:
+                monitor.cancel()
+            raise
         mark("start: spec written")
-        r, w = os.pipe()
-        self.db.close()  # an SQLite connection must not cross fork(); reopened on next use
-        pid = os.fork()
-        if pid == 0:  # the monitor
-            try:
-                os.close(r)
-                devnull = os.open(os.devnull, os.O_RDWR)
-                a_in = os.dup(0) if (attach and stdin) else None
-                a_out = os.dup(1) if attach else None
-                a_err = os.dup(2) if attach else None
-                for fd in (0, 1, 2):
-                    os.dup2(devnull, fd)
-                os.close(devnull)
-                keep = {w} | {x for x in (a_in, a_out, a_err) if x is not None}
-                for fd in _open_fds():
-                    if fd > 2 and fd not in keep:
-                        try:
-                            os.close(fd)
-                        except OSError:
-                            pass
-                from .monitor import run_monitor
-                run_monitor(self.store.root, c.id, w, a_in, a_out, a_err, needs_attach)
-            finally:
-                os._exit(125)
-        os.close(w)
+        if monitor is None:
+            self.runtime_for(c)  # import the runtime now: the monitor is a fork and would import it per start
+            from . import logs  # noqa: F401
+            _reap()
+            self.db.close()  # an SQLite connection must not cross fork(); reopened on next use
+            from .monitor import fork_monitor
+            monitor = fork_monitor(self.store.root, attach=attach, stdin=stdin, preforked=False)
+        pid, r = monitor.pid, monitor.status_r
+        monitor.go(c.id, needs_attach)
         from .monitor import decode_status
         line = b""
         while not line.endswith(b"\n"):
@@ -445,6 +477,9 @@ class ContainerService:
             raise ContainerStartError(msg or "the container's monitor died before starting it",
                                       num if kind == "err" else 125)
         mark("start: ok received")
+        # The monitor holds its own connection now, so closing ours costs no checkpoint; the
+        # caller only waits from here on (reopened on next use).
+        self.db.close()
         handle = StartHandle(c.id, num, pid, r)
         if not attach:
             handle.close()
@@ -621,13 +656,13 @@ class ContainerService:
             self._kill_now(c)
             self._wait_gone(c, 10.0)
             self._wait_monitor(c)
-        try:
-            self.runtime_for(c).delete(c.id, self.bundle_dir(c.id))
-        except Exception:  # noqa: BLE001
-            pass
+        if not from_monitor:  # the monitor has just deleted the runtime state and released the network
+            try:
+                self.runtime_for(c).delete(c.id, self.bundle_dir(c.id))
+            except Exception:  # noqa: BLE001
+                pass
         from . import netsetup
-        netsetup.release(self.store.root, c.id)
-        netsetup.forget(self.store.root, c.id)
+        netsetup.forget(self.store.root, c.id)  # release (idempotent), then the sandbox record
         if c.host_config.get("Mounts") or c.host_config.get("VolumesFrom"):
             from ..volume import glue as volume_glue
             volume_glue.release(self.store.root, c.id, remove_anonymous=volumes_too)
@@ -638,7 +673,7 @@ class ContainerService:
 
     def _auto_remove(self, ref: str) -> bool:
         row = self.db.one("SELECT host_config FROM containers WHERE id=?", (ref,))
-        return bool(row and json.loads(row["host_config"]).get("AutoRemove"))
+        return bool(row and jsonfast.loads(row["host_config"]).get("AutoRemove"))
 
     def rename(self, ref: str, new_name: str) -> None:
         c = self.get(ref)
@@ -681,7 +716,7 @@ class ContainerService:
         if c.status != "running" or not alive(c.pid, c.pid_start):
             raise ContainerNotRunning(c.id)
         with open(os.path.join(self.bundle_dir(c.id), "config.json")) as f:
-            spec = json.load(f)
+            spec = jsonfast.load(f)
         proc = dict(spec["process"])
         proc["args"] = list(cmd)
         proc["terminal"] = tty
@@ -745,13 +780,6 @@ class ContainerService:
     def size_rw(self, c: Container) -> int:
         from ..snapshot.lookup import disk_usage
         return disk_usage(os.path.join(self.store.container_dir(c.id), "upper"))
-
-
-def _open_fds() -> list[int]:
-    try:
-        return [int(x) for x in os.listdir("/proc/self/fd")]
-    except OSError:
-        return list(range(3, 256))
 
 
 def _hosts_file(hostname: str, add_hosts: Sequence[str], ip: str | None = None) -> str:

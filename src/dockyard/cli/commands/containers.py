@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import Any
 
 from ...errors import InvalidArgument
 from ..flags import Parsed
 from ..main import Context
 from ..output import render, since, size
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _env_files(paths: list[str]) -> list[str]:
@@ -142,10 +145,10 @@ class _RawTerminal:
             termios.tcsetattr(0, termios.TCSADRAIN, self.saved)
 
 
-def _attached(ctx: Context, cid: str, stdin: bool, tty: bool, sig_proxy: bool = True) -> int:
-    import signal
+def _attached(ctx: Context, cid: str, stdin: bool, tty: bool, sig_proxy: bool = True, monitor: Any = None) -> int:
+    import _signal as signal  # type: ignore[import-not-found]  # the C module: signal imports enum
     svc = ctx.engine.containers
-    handle = svc.start(cid, attach=True, stdin=stdin)
+    handle = svc.start(cid, attach=True, stdin=stdin, monitor=monitor)
     if sig_proxy and not tty:
         def forward(signum: int, _frame: Any) -> None:
             try:
@@ -168,17 +171,27 @@ def _attached(ctx: Context, cid: str, stdin: bool, tty: bool, sig_proxy: bool = 
 def cmd_run(ctx: Context, p: Parsed) -> int:
     from ...errors import ImageNotFound
     opts = create_options(p)
-    svc = ctx.engine.containers
     if p.detach and p.rm and opts.restart not in ("no", ""):
         raise InvalidArgument("conflicting options: cannot specify both --restart and --rm")
-    _ensure_image(ctx, opts.image, p.pull or "missing", p.quiet)
+    if not p.detach:
+        sys.stdout.flush()  # the monitor inherits stdout: nothing buffered may be written twice
+    # the monitor is forked first, before this process imports the container service or opens
+    # the database: it gets ready on the other CPU while this process creates the container
+    from ...container.monitor import fork_monitor
+    monitor = fork_monitor(ctx.store_root, attach=not p.detach, stdin=opts.open_stdin)
     try:
-        c = svc.create(opts)
-    except ImageNotFound:
-        raise ImageNotFound(opts.image, f"Unable to find image '{opts.image}' locally") from None
+        svc = ctx.engine.containers
+        _ensure_image(ctx, opts.image, p.pull or "missing", p.quiet)
+        try:
+            c = svc.create(opts)
+        except ImageNotFound:
+            raise ImageNotFound(opts.image, f"Unable to find image '{opts.image}' locally") from None
+    except BaseException:
+        monitor.cancel()
+        raise
     if p.detach:
         try:
-            svc.start(c.id)
+            svc.start(c.id, monitor=monitor)
         except BaseException:
             if opts.auto_remove:
                 try:
@@ -189,7 +202,7 @@ def cmd_run(ctx: Context, p: Parsed) -> int:
         print(c.id)
         return 0
     sys.stdout.flush()
-    return _attached(ctx, c.id, opts.open_stdin, opts.tty, p.sig_proxy)
+    return _attached(ctx, c.id, opts.open_stdin, opts.tty, p.sig_proxy, monitor=monitor)
 
 
 def cmd_start(ctx: Context, p: Parsed) -> int:
