@@ -179,5 +179,5 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"{e.strerror or e}{': ' + str(e.filename) if e.filename else ''}")
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+if __name__ == "__main__":  # python -m dockyard.cli.main: what the tests run, same exit as bin/dockyard
+    run()

@@ -19,6 +19,7 @@ from ..store import Store
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import Any, BinaryIO
 
     from .protocols import Image, Layer
@@ -187,6 +188,47 @@ class ImageStore:
         for r in self.db.query("SELECT * FROM images ORDER BY created DESC, added DESC"):
             out.append(ImageRecord(r["id"], r["manifest_digest"], r["created"], r["added"], r["size"],
                                    tuple(tags.get(r["id"], ())), tuple(digests.get(r["id"], ()))))
+        return out
+
+    def listing(self, filters: Sequence[tuple[str, str]] = (), repo: str | None = None
+                ) -> list[tuple[ImageRecord, list[str]]]:
+        """``docker images [REPO[:TAG]] [--filter k=v]``: each image with the names to list it under
+        (``repo:tag``, ``repo:<none>`` for an image known only by digest, ``<none>:<none>``); images
+        with no name left are left out.  Filters: ``dangling=true|false``, ``reference=PATTERN``
+        (shell pattern on ``repo:tag`` or ``repo``), ``label=KEY[=VALUE]``, ``before=IMAGE``,
+        ``since=IMAGE`` (created before/after that image).  Several filters must all hold."""
+        for k, _ in filters:
+            if k not in ("dangling", "reference", "label", "before", "since"):
+                raise InvalidArgument(f"invalid filter '{k}'")
+        bounds = {k: self.record(self.resolve(v)).created for k, v in filters if k in ("before", "since")}
+        want = None
+        if repo:
+            try:
+                want = _ref.parse(repo, default_tag=False)
+            except InvalidReference:
+                return []
+        out = []
+        for rec in self.list_images():
+            names = list(rec.tags) or [d.split("@")[0] + ":<none>" for d in rec.repo_digests[:1]] or ["<none>:<none>"]
+            for k, v in filters:
+                if k == "dangling":
+                    dangling = not rec.tags
+                    if (v.lower() in ("true", "1") and not dangling) or (v.lower() in ("false", "0") and dangling):
+                        names = []
+                elif k == "reference":
+                    from fnmatch import fnmatchcase
+                    names = [n for n in names if fnmatchcase(n, v) or fnmatchcase(n.rsplit(":", 1)[0], v)]
+                elif k == "label":
+                    lk, leq, lv = v.partition("=")
+                    labels = (self.open(rec.id).config().get("config") or {}).get("Labels") or {}
+                    if lk not in labels or (leq and labels[lk] != lv):
+                        names = []
+                elif k == "before" and not rec.created < bounds[k] or k == "since" and not rec.created > bounds[k]:
+                    names = []
+            if want is not None:
+                names = [n for n in names if _matches_repo(n, want)]
+            if names:
+                out.append((rec, names))
         return out
 
     def record(self, image_id: str) -> ImageRecord:
@@ -401,3 +443,13 @@ class ImageStore:
             out.append(("Deleted", rec.id))
         self.gc()
         return out
+
+
+def _matches_repo(name: str, want: _ref.Reference) -> bool:
+    """``images REPO[:TAG]``: does the listed ``name`` (``repo:tag`` or ``repo:<none>``) match?"""
+    if name == "<none>:<none>":
+        return False
+    if name.endswith(":<none>"):
+        return want.tag is None and _ref.parse(name[: -len(":<none>")]).name == want.name
+    r = _ref.parse(name)
+    return r.name == want.name and (want.tag is None or r.tag == want.tag)

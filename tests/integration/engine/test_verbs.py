@@ -219,3 +219,40 @@ def test_image_prune_keeps_the_build_cache(fresh_root: DY, tmp_path: object) -> 
     assert dy.out("image", "inspect", "-f", "{{.Id}}", "kept:1") == first
     dy("builder", "prune", "-f")
     assert dy("system", "check").returncode == 0
+
+
+def test_images_filters_before_since_label(dy: DY) -> None:
+    dy("run", "--name", "lbl", "busybox", "true")
+    newer = dy.out("commit", "-c", "LABEL tier=web", "lbl", "labelled:1")
+    dy("rm", "lbl")
+    try:
+        def repos(*args: str) -> list[str]:
+            return dy.out("images", *args, "--format", "{{.Repository}}:{{.Tag}}").split()
+        assert repos("--filter", "label=tier=web") == ["labelled:1"]
+        assert repos("--filter", "label=tier") == ["labelled:1"]
+        assert repos("--filter", "label=tier=db") == []
+        assert "labelled:1" in repos("--filter", "since=busybox") and "busybox:latest" not in repos(
+            "--filter", "since=busybox")
+        assert repos("--filter", "before=labelled:1", "--filter", "reference=busy*") == ["busybox:latest"]
+        p = dy("images", "--filter", "before=nosuchimage", check=False)
+        assert p.returncode != 0 and len(p.stderr.strip().splitlines()) == 1
+    finally:
+        dy("rmi", newer, check=False)
+
+
+def test_failed_run_leaves_no_monitor_behind(dy: DY) -> None:
+    """run forks its monitor before it looks at the image: a bad image must send it away."""
+    p = dy("run", "--rm", "no-such-image-here", "true", check=False)
+    assert p.returncode == 125 and "Unable to find image" in p.stderr
+    time.sleep(0.2)
+    leftovers = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    cmdline = f.read()
+                if dy.root.encode() in cmdline and b"no-such-image-here" in cmdline:
+                    leftovers.append(pid)  # the monitor is a fork of the CLI: same command line
+            except OSError:
+                pass
+    assert leftovers == []

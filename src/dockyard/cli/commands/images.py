@@ -23,51 +23,15 @@ def _split_tag(familiar: str) -> tuple[str, str]:
     return name, tag
 
 
-def _matches_repo(name: str, want: _ref.Reference) -> bool:
-    """``images REPO[:TAG]``: does the listed ``name`` (``repo:tag`` or ``repo:<none>``) match?"""
-    if name == "<none>:<none>":
-        return False
-    if name.endswith(":<none>"):
-        return want.tag is None and _ref.parse(name[: -len(":<none>")]).name == want.name
-    r = _ref.parse(name)
-    return r.name == want.name and (want.tag is None or r.tag == want.tag)
-
-
 def cmd_images(ctx: Context, p: Parsed) -> int:
-    images = ctx.engine.images
     filters = []
     for f in p.filter:
         k, eq, v = f.partition("=")
-        if not eq or k not in ("dangling", "reference", "label", "before", "since"):
+        if not eq:
             raise InvalidArgument(f"invalid filter '{f}'")
         filters.append((k, v))
-    want_repo = p.args[0] if p.args else None
     rows = []
-    import fnmatch
-    for rec in images.list_images():
-        # an image pulled by digest only: its repository with tag <none>, as docker lists it
-        names = list(rec.tags) or [d.split("@")[0] + ":<none>" for d in rec.repo_digests[:1]] or ["<none>:<none>"]
-        for k, v in filters:
-            if k == "dangling":
-                dangling = not rec.tags
-                if v.lower() in ("true", "1") and not dangling:
-                    names = []
-                if v.lower() in ("false", "0") and dangling:
-                    names = []
-            elif k == "reference":
-                names = [n for n in names if fnmatch.fnmatch(n, v) or fnmatch.fnmatch(n.rsplit(":", 1)[0], v)]
-            elif k == "label":
-                lk, leq, lv = v.partition("=")
-                labels = (images.open(rec.id).config().get("config") or {}).get("Labels") or {}
-                if lk not in labels or (leq and labels[lk] != lv):
-                    names = []
-        if want_repo:
-            try:
-                parsed = _ref.parse(want_repo, default_tag=False)
-            except DockyardError:
-                names = []
-            else:
-                names = [n for n in names if _matches_repo(n, parsed)]
+    for rec, names in ctx.engine.images.listing(filters, p.args[0] if p.args else None):
         for n in names:
             repo, tag = (n[: -len(":<none>")], "<none>") if n.endswith(":<none>") else _split_tag(n)
             digest = "<none>"
