@@ -91,11 +91,18 @@ class Store:
 
     def remove_tree(self, path: str) -> None:
         """Delete a directory so that a crash midway leaves only garbage under trash/."""
+        tmp = self.move_to_trash(path)
+        if tmp:
+            rmtree(tmp)
+
+    def move_to_trash(self, path: str) -> str | None:
+        """Atomically move ``path`` under trash/ (``system check --repair`` deletes leftovers there);
+        returns the new path, None if there was nothing."""
         if not os.path.lexists(path):
-            return
+            return None
         tmp = os.path.join(self.root, "trash", f"{os.path.basename(path)}-{os.getpid()}-{id(path):x}")
         os.rename(path, tmp)
-        rmtree(tmp)
+        return tmp
 
     def close(self) -> None:
         if "db" in self.__dict__:

@@ -346,11 +346,6 @@ def _supervise(store: Store, cid: str, status_w: int | None, attach_in: int | No
         except Exception:  # noqa: BLE001
             pass
         mark("monitor: oom checked")
-        try:
-            runtime.delete(c.id, bundle)
-        except Exception:  # noqa: BLE001
-            pass
-        mark("monitor: runtime deleted")
         from . import netsetup
         try:
             netsetup.release(store.root, cid)
@@ -370,6 +365,7 @@ def _supervise(store: Store, cid: str, status_w: int | None, attach_in: int | No
                 restart = max_retry == 0 or restarts < max_retry
         if not restart:
             break
+        _delete_runtime_state(runtime, c.id, bundle)
         if time.time() - t0 > 10:
             restarts_backoff = 0
         else:
@@ -397,10 +393,23 @@ def _supervise(store: Store, cid: str, status_w: int | None, attach_in: int | No
     _write_status(status_w, f"exit {exit_code}")
     c = svc.get(c.id)
     if c.host_config.get("AutoRemove"):
-        svc.remove(c.id, force=True, from_monitor=True)
+        svc.remove(c.id, force=True, from_monitor=True)  # its directory only moved to trash/ yet
     mark("monitor: removed")
-    _write_status(status_w, "done")  # an attached CLI returns now; we only close the database
+    # An attached CLI returns now: the container is recorded (or gone, with --rm), its addresses
+    # and ports are free.  What is left is invisible to users: the empty cgroups, deleting the
+    # moved directory, and closing the database (a WAL checkpoint).
+    _write_status(status_w, "done")
+    _delete_runtime_state(runtime, c.id, svc.moved_bundle(c.id))
+    svc.finish_removals()
+    mark("monitor: tidied")
     return 0
+
+
+def _delete_runtime_state(runtime: object, cid: str, bundle: str) -> None:
+    try:
+        runtime.delete(cid, bundle)  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001
+        pass
 
 
 def _pump(pid: int, console: int | None, out_r: int | None, err_r: int | None, log: object,

@@ -146,6 +146,7 @@ class ContainerService:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.db = store.db
+        self._pending_trash: dict[str, str] = {}
 
     # --- lookup ---------------------------------------------------------------------------
 
@@ -668,8 +669,24 @@ class ContainerService:
             volume_glue.release(self.store.root, c.id, remove_anonymous=volumes_too)
         with self.db.tx() as t:
             t.execute("DELETE FROM containers WHERE id=?", (c.id,))
-        self.store.remove_tree(self.store.container_dir(c.id))
+        if from_monitor:  # moved out of sight now, deleted once the waiting CLI has its answer
+            moved = self.store.move_to_trash(self.store.container_dir(c.id))
+            if moved:
+                self._pending_trash[c.id] = moved
+        else:
+            self.store.remove_tree(self.store.container_dir(c.id))
         return c.id
+
+    def moved_bundle(self, cid: str) -> str:
+        """The container's directory: where ``remove(..., from_monitor=True)`` moved it, if it did
+        (the runtime's state there, e.g. config.json with the cgroup path, is still needed)."""
+        return self._pending_trash.get(cid) or self.bundle_dir(cid)
+
+    def finish_removals(self) -> None:
+        """Delete the directories ``remove(..., from_monitor=True)`` moved to trash/."""
+        from ..store import rmtree
+        while self._pending_trash:
+            rmtree(self._pending_trash.popitem()[1])
 
     def _auto_remove(self, ref: str) -> bool:
         row = self.db.one("SELECT host_config FROM containers WHERE id=?", (ref,))

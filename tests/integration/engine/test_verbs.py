@@ -256,3 +256,26 @@ def test_failed_run_leaves_no_monitor_behind(dy: DY) -> None:
             except OSError:
                 pass
     assert leftovers == []
+
+
+def _cgroups(prefix: str) -> list[str]:
+    base = "/sys/fs/cgroup/pids/dockyard"
+    return [d for d in os.listdir(base) if d.startswith(prefix)] if os.path.isdir(base) else []
+
+
+@pytest.mark.parametrize("runtime", ["native", "runc"])
+def test_run_rm_leaves_nothing_behind(dy: DY, runtime: str) -> None:
+    """--rm: the CLI returns once the container is gone; the monitor then removes the cgroups and
+    the moved directory on its own.  Nothing may stay: no record, no cgroup, no trash."""
+    if runtime == "runc" and not os.path.exists("/usr/sbin/runc") and not os.path.exists("/usr/bin/runc"):
+        pytest.skip("runc is not installed (apt-get install runc)")
+    p = dy("run", "--rm", "--runtime", runtime, "--name", f"gone-{runtime}", "busybox", "sh", "-c",
+           "hostname; exit 7", check=False)
+    short_id = p.stdout.strip()  # the hostname is the id's first 12 characters
+    assert p.returncode == 7 and len(short_id) == 12
+    assert dy.out("ps", "-aq", "--filter", f"name=gone-{runtime}") == ""
+    deadline = time.monotonic() + 5
+    while (_cgroups(short_id) or os.listdir(os.path.join(dy.root, "trash"))) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _cgroups(short_id) == []
+    assert os.listdir(os.path.join(dy.root, "trash")) == []
