@@ -1,7 +1,7 @@
 """Thin ctypes wrappers over the Linux syscalls Python 3.11 does not expose.
 
-Every wrapper raises ``OSError`` (with errno set) on failure, like the ``os`` module does.  libc is
-loaded lazily on first use so that importing this package costs nothing.
+Every wrapper raises ``OSError`` (with errno set) on failure, like the ``os`` module does.  libc (and
+ctypes itself) is loaded lazily on first use so that importing this package costs nothing.
 """
 
 from ._constants import (
@@ -36,17 +36,35 @@ from ._constants import (
     PR_SET_PDEATHSIG,
     cap_number,
 )
-from ._syscalls import (
-    capget,
-    capset,
-    mount,
-    pivot_root,
-    prctl,
-    sethostname,
-    setns,
-    umount2,
-    unshare,
-)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ._syscalls import (
+        capget,
+        capset,
+        mount,
+        pivot_root,
+        prctl,
+        sethostname,
+        setns,
+        umount2,
+        unshare,
+    )
+
+_SYSCALLS = ("capget", "capset", "mount", "pivot_root", "prctl", "sethostname", "setns", "umount2",
+             "unshare")
+
+
+def __getattr__(name: str) -> object:
+    """The syscall wrappers load ctypes on first use: the constants alone (spec building, mount
+    options) must not pay for it."""
+    if name in _SYSCALLS:
+        from . import _syscalls
+        value = getattr(_syscalls, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "CAPABILITIES",

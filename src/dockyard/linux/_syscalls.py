@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ctypes
 import os
-from functools import cache
 
 _SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "ppc64le": 203, "s390x": 217, "riscv64": 41}
 _CAP_V3 = 0x20080522
@@ -19,9 +18,14 @@ class _CapData(ctypes.Structure):
                 ("inheritable", ctypes.c_uint32)]
 
 
-@cache
+_libc: ctypes.CDLL | None = None
+
+
 def libc() -> ctypes.CDLL:
-    return ctypes.CDLL(None, use_errno=True)
+    global _libc
+    if _libc is None:
+        _libc = ctypes.CDLL(None, use_errno=True)
+    return _libc
 
 
 def _check(ret: int, what: str, path: str | None = None) -> int:

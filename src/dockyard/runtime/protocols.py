@@ -25,11 +25,16 @@ Scenario (what the monitor does for ``dockyard run``)::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, Protocol
-
 from .._record import Record
-from ..mount import Mount
+
+TYPE_CHECKING = False  # no typing at run time: the monitor and ``exec`` import this module
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import Any, Protocol
+
+    from ..mount import Mount
+else:
+    Protocol = object
 
 
 class Stdio(Record, frozen=True):
@@ -61,8 +66,11 @@ class Runtime(Protocol):
 
         ``on_created(host pid of the container's init)`` is called once the container's namespaces
         exist and before the user program is exec'd (runc: between ``create`` and ``start``): the
-        place to plumb its network namespace.  If it raises, the container is killed and cleaned
-        up and ``ContainerStartError`` (125) is raised with the hook's message.
+        place to plumb its network namespace.  The native runtime calls it while the init goes on
+        with its mounts, so the hook may rely on the namespaces only (not on the container's
+        filesystem); the user program starts once the hook has returned.  If it raises, the
+        container is killed and cleaned up and ``ContainerStartError`` (125) is raised with the
+        hook's message; if the init fails meanwhile, that error is raised instead.
 
         Returns once the user program has been exec'd.  On failure raises
         ``errors.ContainerStartError`` with exit_code 127 (executable not found), 126 (found but

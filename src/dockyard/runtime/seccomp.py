@@ -8,11 +8,13 @@ holds the capability that the kernel would check for it anyway (e.g. ``ptrace`` 
 
 from __future__ import annotations
 
-import ctypes
 import os
-from collections.abc import Iterable
-from functools import cache
-from typing import Any
+
+TYPE_CHECKING = False  # no typing/ctypes at import: spec building (the run path) only needs the profile
+if TYPE_CHECKING:
+    import ctypes
+    from collections.abc import Iterable
+    from typing import Any
 
 EPERM = 1
 
@@ -87,8 +89,14 @@ def _action(name: str, errno_ret: int | None) -> int:
     raise ValueError(f"unsupported seccomp action {name}")
 
 
-@cache
+_libseccomp: ctypes.CDLL | None = None
+
+
 def _lib() -> ctypes.CDLL:
+    global _libseccomp
+    if _libseccomp is not None:
+        return _libseccomp
+    import ctypes
     try:
         lib = ctypes.CDLL("libseccomp.so.2", use_errno=True)
     except OSError as err:
@@ -102,6 +110,7 @@ def _lib() -> ctypes.CDLL:
     lib.seccomp_arch_add.argtypes = [ctypes.c_void_p, ctypes.c_uint32]
     lib.seccomp_load.argtypes = [ctypes.c_void_p]
     lib.seccomp_release.argtypes = [ctypes.c_void_p]
+    _libseccomp = lib
     return lib
 
 
@@ -153,12 +162,9 @@ _PR_SET_SECCOMP = 22
 _SECCOMP_MODE_FILTER = 2
 
 
-class _SockFprog(ctypes.Structure):
-    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
-
-
 def compile_bpf(profile: dict[str, Any]) -> bytes:
     """The classic-BPF program libseccomp generates for ``profile`` (``seccomp_export_bpf``)."""
+    import ctypes
     import tempfile
 
     f = Filter(profile)
@@ -179,13 +185,14 @@ def compile_bpf(profile: dict[str, Any]) -> bytes:
 def cached_bpf(profile: dict[str, Any], cache_dir: str = CACHE_DIR) -> bytes:
     """``compile_bpf`` once per distinct profile (and libseccomp build): the program is kept in
     ``/run`` (tmpfs, gone at reboot), keyed by a hash of the profile, written atomically."""
-    import json
+    from ..jsonfast import dumps
     try:  # the builtin C module: hashlib would load OpenSSL (~5 ms on every start/exec)
         from _sha256 import sha256  # type: ignore[import-not-found]
     except ImportError:
         from hashlib import sha256
 
-    key = sha256(json.dumps(profile, sort_keys=True).encode()).hexdigest()[:32]
+    # dumps(compact=False, sort_keys=True) is json.dumps(profile, sort_keys=True), byte for byte
+    key = sha256(dumps(profile, compact=False, sort_keys=True).encode()).hexdigest()[:32]
     path = os.path.join(cache_dir, key + ".bpf")
     try:
         with open(path, "rb") as fh:
@@ -210,14 +217,21 @@ class BpfFilter:
     """A precompiled program (see ``cached_bpf``) with the same ``load()`` as ``Filter``."""
 
     def __init__(self, program: bytes) -> None:
+        import ctypes
+        import struct
+
         if not program or len(program) % 8:
             raise ValueError("invalid seccomp BPF program")
         self._buf = ctypes.create_string_buffer(program, len(program))
-        self._prog = _SockFprog(len(program) // 8, ctypes.cast(self._buf, ctypes.c_void_p))
+        # struct sock_fprog {unsigned short len; struct sock_filter *filter;}, native layout
+        self._prog = ctypes.create_string_buffer(
+            struct.pack("@HP", len(program) // 8, ctypes.addressof(self._buf)))
 
     def load(self) -> None:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong]
-        if libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(self._prog), 0, 0) != 0:
+        import ctypes
+
+        from ..linux._syscalls import libc
+        if libc().prctl(ctypes.c_int(_PR_SET_SECCOMP), ctypes.c_ulong(_SECCOMP_MODE_FILTER),
+                        ctypes.c_ulong(ctypes.addressof(self._prog)), ctypes.c_ulong(0), ctypes.c_ulong(0)) != 0:
             err = ctypes.get_errno()
             raise OSError(err, f"seccomp filter: {os.strerror(err)}")

@@ -9,13 +9,15 @@ through a callback (so it works on a directory, a layer or a tar alike).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from .._record import Record, field
 from ..errors import InvalidArgument
 from ..linux._constants import CAPABILITIES
 from . import seccomp
+
+TYPE_CHECKING = False  # no typing at run time: ``run`` builds the spec on its hot path
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 OCI_VERSION = "1.0.2"
 INIT_BINARY = "/usr/bin/tini-static"

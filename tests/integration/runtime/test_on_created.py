@@ -1,11 +1,13 @@
-"""The ``on_created`` hook: called with the init's pid once its namespaces exist, before the user
-program is exec'd; a failing hook aborts the start and leaves nothing behind."""
+"""The ``on_created`` hook: called with the init's pid once its namespaces exist, while the init
+goes on with its mounts; the user program is exec'd only once the hook is done.  A failing hook
+aborts the start and leaves nothing behind; an init failing while the hook runs is reported."""
 
 from __future__ import annotations
 
 import os
 import secrets
 import subprocess
+import time
 
 import pytest
 from runtime_harness import Factory, leftover_cgroups, run
@@ -65,6 +67,51 @@ def test_failing_hook_aborts_and_cleans_up(make_bundle: Factory, runtime: Runtim
     assert exc.value.exit_code == 125
     assert "no network for you" in str(exc.value)
     assert pids and not os.path.exists(f"/proc/{pids[0]}")
+    runtime.delete(b.id, str(b.path))
+    assert not leftover_cgroups()
+
+
+def test_hook_runs_while_the_init_mounts(make_bundle: Factory, runtime: Runtime) -> None:
+    """The init does not wait for the hook to build its filesystem: while the hook still runs,
+    the rootfs (and /proc in it) get mounted in the container's mount namespace."""
+    if runtime.name != "native":
+        pytest.skip("runc's create does the whole setup before its hook point")
+    seen: dict[str, object] = {}
+
+    def hook(pid: int) -> None:
+        deadline = time.monotonic() + 10
+        mounted = False
+        while not mounted and time.monotonic() < deadline:
+            with open(f"/proc/{pid}/mountinfo") as f:
+                mounted = any(line.split()[4].endswith("/rootfs/proc") for line in f)
+            if not mounted:
+                time.sleep(0.001)
+        seen["mounted"] = mounted
+        seen["exe"] = os.readlink(f"/proc/{pid}/exe")
+
+    res = run(_with_hook(runtime, hook), make_bundle(["true"]))
+    assert res.code == 0, res.err
+    assert seen["mounted"] is True
+    assert not str(seen["exe"]).endswith("busybox")   # still waiting for the hook
+
+
+def test_init_failure_during_the_hook_is_reported(make_bundle: Factory, runtime: Runtime) -> None:
+    calls: list[int] = []
+
+    def hook(pid: int) -> None:
+        calls.append(pid)
+        time.sleep(0.2)  # the init fails meanwhile
+
+    b = make_bundle(["sh", "-c", "echo should-not-run"],
+                    extra_mounts=({"destination": "/x", "type": "bind", "source": "/nonexistent-dyt",
+                                   "options": ["rbind"]},))
+    with pytest.raises(ContainerStartError) as exc:
+        run(_with_hook(runtime, hook), b)
+    assert exc.value.exit_code == 125
+    assert "/nonexistent-dyt" in str(exc.value) or "no such file" in str(exc.value).lower()
+    if runtime.name == "native":
+        assert calls and "mounts" in str(exc.value)
+        assert not os.path.exists(f"/proc/{calls[0]}")
     runtime.delete(b.id, str(b.path))
     assert not leftover_cgroups()
 

@@ -57,6 +57,27 @@ def test_probe_identical_under_native_and_runc(make_bundle: Factory, runtime: Ru
     assert "mount /sys sysfs ro" in native
 
 
+CGROUP_VIEW = r"""
+cat /proc/self/cgroup
+ls /sys/fs/cgroup
+grep cgroup /proc/self/mountinfo | cut -d' ' -f4-5
+wc -l < /sys/fs/cgroup/memory/cgroup.procs
+wc -l < /sys/fs/cgroup/pids/tasks
+"""
+
+
+def test_cgroup_view_identical_under_native_and_runc(make_bundle: Factory, runtime: Runtime) -> None:
+    """The init moves itself into its cgroup (the tasks file on v1): inside, /proc/self/cgroup,
+    the cgroup mounts (rooted at the container's cgroup) and its members look as under runc."""
+    if not isinstance(runtime, NativeRuntime):
+        pytest.skip("compared once, from the native parametrisation")
+    native = run(runtime, make_bundle(["sh", "-c", CGROUP_VIEW]))
+    runc = run(OciRuntime("runc"), make_bundle(["sh", "-c", CGROUP_VIEW]))
+    assert native.code == 0 and runc.code == 0, native.err + runc.err
+    assert native.out == runc.out
+    assert "/ /sys/fs/cgroup" in native.out
+
+
 def test_exit_status(make_bundle: Factory, runtime: Runtime) -> None:
     assert run(runtime, make_bundle(["sh", "-c", "echo hi; echo err >&2; exit 3"])).code == 3
     res = run(runtime, make_bundle(["cat"]), stdin=b"input\n")

@@ -2,24 +2,27 @@
 
 Failures go to the parent over a CLOEXEC pipe as one line ``err {"step", "msg", "code"}``;
 a successful execve closes the pipe, which the parent reads as success.
+
+The init moves itself into the container's cgroup first (``cgroups.join_self``).  With an
+``on_created`` hook it reports ``created`` once its namespaces exist and goes on while the parent
+runs the hook; ``wait for on_created`` (a byte on ``go_fd``) comes just before privileges are
+dropped and the user program is exec'd.
 """
 
 from __future__ import annotations
 
 import errno
-import fcntl
-import json
 import os
-import socket
-import struct
-from collections.abc import Callable
-from typing import Any
 
 from ... import linux
-from .. import seccomp
 from . import process as proc
 from . import rootfs
 from .rootfs import InitContext
+
+TYPE_CHECKING = False  # lean imports: see runtime.py
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 SIOCGIFFLAGS = 0x8913
 SIOCSIFFLAGS = 0x8914
@@ -35,11 +38,26 @@ def report(fd: int, step: str, err: BaseException) -> None:
         msg = f"{err.strerror or err}" + (f": {err.filename}" if err.filename else "")
     else:
         code, msg = 125, f"{type(err).__name__}: {err}"
-    line = "err " + json.dumps({"step": step, "msg": msg[:3000], "code": code}) + "\n"
+    from ...jsonfast import dumps
+    line = "err " + dumps({"step": step, "msg": msg[:3000], "code": code}) + "\n"
     try:
         os.write(fd, line.encode())
     except OSError:
         pass
+
+
+def preload(process: dict[str, Any]) -> None:
+    """Import now what the later steps import lazily: once the init has pivoted (or an exec'd
+    process has joined the container's mount namespace) the host's module files are out of reach.
+    Built-in modules (fcntl, _socket, _signal, gc, ...) need nothing."""
+    import struct  # noqa: F401 - loopback and pty ioctls
+
+    from ... import jsonfast  # noqa: F401 - report()
+    if process.get("rlimits"):
+        import resource  # noqa: F401
+    if process.get("terminal"):
+        import socket  # noqa: F401
+        import termios  # noqa: F401
 
 
 def _spec_process(ctx: InitContext) -> dict[str, Any]:
@@ -48,6 +66,11 @@ def _spec_process(ctx: InitContext) -> dict[str, Any]:
 
 def _linux(ctx: InitContext) -> dict[str, Any]:
     return ctx.spec.get("linux") or {}
+
+
+def step_cgroup(ctx: InitContext) -> None:
+    from .. import cgroups
+    cgroups.join_self(ctx.cgroup_dirs, ctx.cgroup_v2)
 
 
 def step_host_cgroups(ctx: InitContext) -> None:
@@ -77,15 +100,21 @@ def join_namespaces(namespaces: list[dict[str, Any]], skip: tuple[str, ...] = ("
 
 
 def step_namespaces(ctx: InitContext) -> None:
+    """Every namespace but pid: the parent forked us into that one."""
     join_namespaces(_linux(ctx).get("namespaces") or [])
 
 
+def step_report_created(ctx: InitContext) -> None:
+    """With an ``on_created`` hook: tell the parent the namespaces exist, and carry on."""
+    if ctx.go_fd is not None:
+        os.write(ctx.errfd, b"created\n")
+
+
 def step_wait_created(ctx: InitContext) -> None:
-    """With an ``on_created`` hook: tell the parent the namespaces exist (``created``), then block
-    until it writes the go byte (an EOF means the parent gave up: stop here)."""
+    """With an ``on_created`` hook: block until the parent writes the go byte, i.e. the hook is
+    done (an EOF means the parent gave up: stop here)."""
     if ctx.go_fd is None:
         return
-    os.write(ctx.errfd, b"created\n")
     go = os.read(ctx.go_fd, 1)
     os.close(ctx.go_fd)
     ctx.go_fd = None
@@ -103,10 +132,16 @@ def step_loopback(ctx: InitContext) -> None:
     if not any(ns.get("type") == "network" and not ns.get("path")
                for ns in _linux(ctx).get("namespaces") or []):
         return
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+    import _socket
+    import fcntl
+    import struct
+    s = _socket.socket(_socket.AF_INET, _socket.SOCK_DGRAM)
+    try:
         req = fcntl.ioctl(s.fileno(), SIOCGIFFLAGS, struct.pack("16sH22x", b"lo", 0))
         flags = struct.unpack("16sH22x", req)[1]
         fcntl.ioctl(s.fileno(), SIOCSIFFLAGS, struct.pack("16sH22x", b"lo", flags | IFF_UP))
+    finally:
+        s.close()
 
 
 def step_send_console(ctx: InitContext) -> None:
@@ -121,10 +156,11 @@ def step_send_console(ctx: InitContext) -> None:
 
 def step_stdio(ctx: InitContext) -> None:
     os.setsid()
+    keep = (ctx.errfd,) if ctx.go_fd is None else (ctx.errfd, ctx.go_fd)
     if ctx.console_slave is not None:
-        proc.set_terminal(ctx.console_slave, ctx.errfd)
+        proc.set_terminal(ctx.console_slave, keep)
     elif ctx.stdio is not None:
-        proc.set_stdio(ctx.stdio.stdin, ctx.stdio.stdout, ctx.stdio.stderr, ctx.errfd)
+        proc.set_stdio(ctx.stdio.stdin, ctx.stdio.stdout, ctx.stdio.stderr, keep)
 
 
 def step_rlimits(ctx: InitContext) -> None:
@@ -136,6 +172,7 @@ def step_user(ctx: InitContext) -> None:
 
 
 def step_prepare_seccomp(ctx: InitContext) -> None:
+    from .. import seccomp
     profile = _linux(ctx).get("seccomp")
     ctx.seccomp_filter = seccomp.BpfFilter(seccomp.cached_bpf(profile)) if profile else None
 
@@ -153,13 +190,15 @@ def step_exec(ctx: InitContext) -> None:
     proc.execute(_spec_process(ctx))
 
 
-Step = Callable[[InitContext], None]
+if TYPE_CHECKING:
+    Step = Callable[[InitContext], None]
 
 STEPS: tuple[tuple[str, Step], ...] = (
-    ("read host cgroups", step_host_cgroups),
-    ("prepare seccomp", step_prepare_seccomp),
+    ("cgroup", step_cgroup),
+    ("read host cgroups", step_host_cgroups),  # before the cgroup namespace hides the host paths
     ("namespaces", step_namespaces),
-    ("wait for on_created", step_wait_created),
+    ("report created", step_report_created),
+    ("prepare seccomp", step_prepare_seccomp),
     ("mount rootfs", rootfs.mount_rootfs),
     ("mounts", rootfs.mount_spec_mounts),
     ("devices", rootfs.create_devices),
@@ -175,6 +214,7 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("send console", step_send_console),
     ("stdio", step_stdio),
     ("rlimits", step_rlimits),
+    ("wait for on_created", step_wait_created),
     ("user and capabilities", step_user),
     ("no_new_privs and seccomp", step_security),
     ("chdir", step_chdir),
@@ -186,7 +226,10 @@ def run(ctx: InitContext, steps: tuple[tuple[str, Step], ...] = STEPS) -> None:
     """Run the steps; on failure report and exit.  Never returns (the last step execs)."""
     current = "init"
     try:
+        import gc
+        gc.disable()  # a collection would touch (copy) every object this fork shares with its parent
         from ..._trace import mark
+        preload(_spec_process(ctx))
         for current, fn in steps:  # noqa: B007 - ``current`` names the failing step
             mark(f"init: {current}")
             fn(ctx)

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import contextlib
+import _signal  # type: ignore[import-not-found]  # the C module: "signal" would import enum
 import errno
-import fcntl
 import os
-import resource
-import signal
-import socket
 import stat
-import termios
-from typing import Any
 
 from ... import linux
-from .. import seccomp
+
+TYPE_CHECKING = False  # lean imports: this runs in every container init and exec (see runtime.py)
+if TYPE_CHECKING:
+    import socket
+    from typing import Any
+
+    from .. import seccomp
 
 
 class ExecFailure(Exception):
@@ -25,9 +25,9 @@ class ExecFailure(Exception):
         self.exit_code = exit_code
 
 
-def set_stdio(stdin: int | None, stdout: int, stderr: int, keep: int) -> None:
+def set_stdio(stdin: int | None, stdout: int, stderr: int, keep: tuple[int, ...]) -> None:
     """Put the stdio fds on 0, 1, 2 (stdin: /dev/null when None) and close every other fd but
-    ``keep`` (which must already be CLOEXEC)."""
+    those in ``keep`` (which must already be CLOEXEC)."""
     if stdin is None:
         stdin = os.open("/dev/null", os.O_RDONLY)
     fds = [os.dup(fd) for fd in (stdin, stdout, stderr)]
@@ -36,15 +36,20 @@ def set_stdio(stdin: int | None, stdout: int, stderr: int, keep: int) -> None:
     close_fds(keep)
 
 
-def close_fds(keep: int) -> None:
-    """Close every fd above 2 except ``keep``."""
-    if keep > 3:
-        os.closerange(3, keep)
-    os.closerange(max(keep, 2) + 1, 1 << 20)
+def close_fds(keep: tuple[int, ...]) -> None:
+    """Close every fd above 2 except those in ``keep``."""
+    low = 3
+    for fd in sorted(fd for fd in keep if fd >= 3):
+        if fd > low:
+            os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, 1 << 20)
 
 
-def set_terminal(slave: int, keep: int) -> None:
+def set_terminal(slave: int, keep: tuple[int, ...]) -> None:
     """Make ``slave`` the controlling terminal and fds 0-2 (the caller has called setsid)."""
+    import fcntl
+    import termios
     fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
     for i in range(3):
         os.dup2(slave, i, inheritable=True)
@@ -52,12 +57,17 @@ def set_terminal(slave: int, keep: int) -> None:
 
 
 def send_fd(sock: socket.socket, fd: int) -> None:
+    import socket
     socket.send_fds(sock, [b"c"], [fd])
 
 
 def set_rlimits(process: dict[str, Any]) -> None:
     """Apply process.rlimits; a hard limit above ours is clamped (no CAP_SYS_RESOURCE needed)."""
-    for rl in process.get("rlimits") or []:
+    rlimits = process.get("rlimits")
+    if not rlimits:
+        return
+    import resource
+    for rl in rlimits:
         res = getattr(resource, rl["type"], None)
         if res is None:
             raise OSError(errno.EINVAL, f"unknown rlimit {rl['type']}")
@@ -75,8 +85,10 @@ def set_rlimits(process: dict[str, Any]) -> None:
 def _mask(names: list[str] | None) -> int:
     out = 0
     for name in names or []:
-        with contextlib.suppress(ValueError):
+        try:
             out |= 1 << linux.cap_number(name)
+        except ValueError:
+            pass
     return out
 
 
@@ -156,11 +168,13 @@ def look_path(name: str, env: dict[str, str]) -> str:
 
 
 def reset_signals() -> None:
-    for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM, signal.SIGCHLD,
-                signal.SIGALRM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2, signal.SIGQUIT):
-        with contextlib.suppress(OSError, ValueError):
-            signal.signal(sig, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+    for sig in (_signal.SIGPIPE, _signal.SIGXFSZ, _signal.SIGINT, _signal.SIGTERM, _signal.SIGCHLD,
+                _signal.SIGALRM, _signal.SIGHUP, _signal.SIGUSR1, _signal.SIGUSR2, _signal.SIGQUIT):
+        try:
+            _signal.signal(sig, _signal.SIG_DFL)
+        except (OSError, ValueError):
+            pass
+    _signal.pthread_sigmask(_signal.SIG_SETMASK, [])
 
 
 def home_of(uid: int) -> str:

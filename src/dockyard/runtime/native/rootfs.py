@@ -5,20 +5,22 @@ Each function is one named step of ``init.STEPS``; they run in the order of that
 
 from __future__ import annotations
 
-import fcntl
 import os
-import socket
 import stat
-import struct
-from typing import Any
 
 from ... import linux
 from ..._record import Record, field
-from ...mount import Mount
-from .. import seccomp
-from ..protocols import Stdio
 from . import mountopts
 from .paths import secure_join
+
+TYPE_CHECKING = False  # lean imports: see runtime.py
+if TYPE_CHECKING:
+    import socket
+    from typing import Any
+
+    from ...mount import Mount
+    from .. import seccomp
+    from ..protocols import Stdio
 
 _PRESERVED = linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEXEC
 TIOCGPTN = 0x80045430
@@ -46,7 +48,9 @@ class InitContext(Record):
     errfd: int = -1
     console_sock: socket.socket | None = None
     seccomp_filter: seccomp.Filter | seccomp.BpfFilter | None = None
-    go_fd: int | None = None       # on_created: read one byte from it after the namespaces step
+    go_fd: int | None = None       # on_created: one byte on it = the hook is done (EOF: give up)
+    cgroup_dirs: tuple[str, ...] = ()  # the container's cgroup (``Cgroup.dirs()``), joined first
+    cgroup_v2: bool = False
 
 
 def _mnt_flags(path: str) -> int:
@@ -212,6 +216,8 @@ def setup_console(ctx: InitContext) -> None:
 
 def open_pty(ptmx: str) -> tuple[int, int, str]:
     """(master, slave, slave's number as a string) from the devpts instance of ``ptmx``."""
+    import fcntl
+    import struct
     master = os.open(ptmx, os.O_RDWR | os.O_NOCTTY | os.O_CLOEXEC)
     fcntl.ioctl(master, TIOCSPTLCK, struct.pack("i", 0))
     num = struct.unpack("I", fcntl.ioctl(master, TIOCGPTN, struct.pack("I", 0)))[0]

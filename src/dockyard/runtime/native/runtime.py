@@ -2,42 +2,64 @@
 
 Process tree of ``start`` (the caller P is a child subreaper)::
 
-    P ──fork──> A: join cgroup, unshare(NEWPID) ──fork──> B (pid 1): init steps, execve
-    A reports B's host pid and exits at once; B is reparented to P, which reaps it.
+    P: unshare(NEWPID) ──fork──> B (pid 1 of the new pid namespace): init steps, execve
+       setns() back at once (only the namespace of P's future children had changed)
 
-With ``on_created``, B stops after its namespaces step, writes ``created`` on the report pipe and
-waits for a go byte on a second pipe; P calls ``on_created(pid of B)`` (e.g. to plumb the network
-namespace), then writes the go byte.  If the hook raises, P closes the go pipe (B gives up), kills
-and reaps B, removes the cgroup and raises ``ContainerStartError`` (125).
+B is P's child from the start: no intermediate process.  B's first step moves it into the
+container's cgroup (``cgroups.join_self``: on v1, "0" into each hierarchy's ``tasks`` file, which
+spares the RCU grace period a ``cgroup.procs`` write waits for), so everything it then creates
+(namespaces, mounts) is charged to the container.
+
+With ``on_created``, B writes ``created`` on the report pipe once its namespaces exist and goes
+on with its steps (mounts, pivot_root, stdio, ...) while P calls ``on_created(pid of B)`` (e.g. to
+plumb the network namespace: it needs nothing but the namespaces), then writes a go byte on a
+second pipe; B waits for it just before it drops privileges and execs the user program.  If the
+hook raises, P closes the go pipe (B gives up), kills and reaps B, removes the cgroup and raises
+``ContainerStartError`` (125).  If B fails while the hook runs, its error is the one raised.
+
+``exec`` is the same shape: P points its children's pid namespace at the container's, forks B,
+and B joins the cgroup (while the host's /sys/fs/cgroup is still in reach) and the other
+namespaces, then sets the process up and execs.
+
+Errors of B reach P as ``err {json}`` lines on the report pipe (the first one wins); EOF without
+one means B has exec'd (the pipe is CLOEXEC).  The forks are of the caller, a big Python process:
+B disables the garbage collector at once, a collection would copy every page it touches.
+
+This module is on the path of every ``run`` and ``exec``: it imports no typing, json, socket or
+contextlib at module level (see the import policy in the project notes).
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
-import socket
-from collections.abc import Callable, Sequence
-from typing import Any
 
 from ... import linux
 from ..._trace import mark
 from ...errors import ContainerStartError, InvalidArgument, NotFound
-from ...mount import Mount
-from .. import cgroups, seccomp
+from .. import cgroups
 from ..protocols import Started, Stats, Stdio
 from . import init
-from . import process as proc
-from .rootfs import InitContext, open_pty
+from .rootfs import InitContext
 
-_EXEC_NAMESPACES = (("ipc", "ipc"), ("uts", "uts"), ("net", "network"), ("pid", "pid"),
-                    ("cgroup", "cgroup"), ("mnt", "mount"))
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import socket
+    from collections.abc import Callable, Sequence
+    from typing import Any
+
+    from ...mount import Mount
+
+# (file under /proc/<pid>/ns, OCI type) joined by an exec'd process, in this order; pid is joined
+# by P for its child, mnt comes last (the others are opened beforehand, from the host)
+_EXEC_NAMESPACES = (("ipc", "ipc"), ("uts", "uts"), ("net", "network"), ("cgroup", "cgroup"),
+                    ("mnt", "mount"))
 
 
 def load_spec(bundle: str) -> dict[str, Any]:
+    from ...jsonfast import loads
     try:
         with open(os.path.join(bundle, "config.json"), "rb") as f:
-            spec: dict[str, Any] = json.load(f)
+            spec: dict[str, Any] = loads(f.read())
     except FileNotFoundError as err:
         raise NotFound(f"bundle {bundle}: config.json not found") from err
     except ValueError as err:
@@ -46,12 +68,11 @@ def load_spec(bundle: str) -> dict[str, Any]:
 
 
 class _Reports:
-    """What A and B write on the report pipe: ``pid N`` (A), ``created`` (B, only with a hook),
-    ``err {json}`` (either); EOF once B has exec'd (the pipe is CLOEXEC) or both exited."""
+    """What B writes on the report pipe: ``created`` (only with a hook), ``err {json}`` (the first
+    one is kept); EOF once B has exec'd or exited."""
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
-        self.pid: int | None = None
         self.created = False
         self.error: dict[str, Any] | None = None
         self.eof = False
@@ -63,16 +84,15 @@ class _Reports:
         *lines, self._buf = self._buf.split(b"\n")
         for raw in lines:
             line = raw.decode(errors="replace")
-            if line.startswith("pid "):
-                self.pid = int(line[4:])
-            elif line == "created":
+            if line == "created":
                 self.created = True
             elif line.startswith("err ") and self.error is None:
-                self.error = json.loads(line[4:])
+                from ...jsonfast import loads
+                self.error = loads(line[4:])
 
     def read_until_created(self) -> None:
-        """Read until B's pid is known and B reported ``created``, or an error, or EOF."""
-        while not self.eof and self.error is None and not (self.created and self.pid is not None):
+        """Read until B reported ``created``, or an error, or EOF."""
+        while not self.eof and self.error is None and not self.created:
             self._read_once()
 
     def read_to_end(self) -> None:
@@ -93,12 +113,6 @@ class _Reports:
             self.eof = True
 
 
-def _read_reports(fd: int) -> tuple[int | None, dict[str, Any] | None]:
-    rep = _Reports(fd)
-    rep.read_to_end()
-    return rep.pid, rep.error
-
-
 def _raise_start_error(error: dict[str, Any]) -> None:
     code = int(error.get("code", 125))
     if code in (126, 127):
@@ -106,26 +120,56 @@ def _raise_start_error(error: dict[str, Any]) -> None:
     raise ContainerStartError(f"failed to set up container: {error['step']}: {error['msg']}", 125)
 
 
+def _socketpair() -> tuple[socket.socket, socket.socket]:
+    import socket
+    return socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+
+
 def _recv_console(sock: socket.socket) -> int:
+    import socket
     _, fds, _, _ = socket.recv_fds(sock, 16, 1)
     if not fds:
         raise ContainerStartError("failed to set up container: console: no pty received", 125)
     return fds[0]
 
 
-def _fork_child(body_a: Any, w: int) -> int:
-    """Fork A, which runs ``body_a()`` (returns the pid of B) and exits."""
-    pid = os.fork()
-    if pid == 0:
-        step = "fork"
-        try:
-            pid_b = body_a()
-            os.write(w, f"pid {pid_b}\n".encode())
-        except BaseException as err:  # noqa: BLE001
-            init.report(w, step, err)
-            os._exit(1)
-        os._exit(0)
+def _close(*fds: int) -> None:
+    for fd in fds:
+        if fd >= 0:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def _fork_in_pid_ns(enter: Callable[[], None] | None) -> int:
+    """``os.fork()`` with the child in another pid namespace: ``enter()`` points this thread's
+    ``pid_for_children`` at it (unshare or setns), the fork creates the child there, and the
+    parent goes back to its own at once.  No intermediate process."""
+    if enter is None:
+        return os.fork()
+    saved = os.open("/proc/thread-self/ns/pid_for_children", os.O_RDONLY | os.O_CLOEXEC)
+    pid = -1
+    try:
+        enter()
+        pid = os.fork()
+    finally:
+        if pid != 0:  # the parent, or nothing was forked
+            linux.setns(saved, linux.CLONE_NEWPID)
+        os.close(saved)
     return pid
+
+
+def _reap(pid: int, kill: bool = False) -> None:
+    if kill:
+        try:
+            os.kill(pid, 9)
+        except OSError:
+            pass
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
 
 
 def _call_hook(on_created: Callable[[int], None], pid: int) -> None:
@@ -156,98 +200,89 @@ class NativeRuntime:
         mark("runtime: cgroups created")
         terminal = bool((spec.get("process") or {}).get("terminal"))
         pid_ns = next((ns for ns in lin.get("namespaces") or [] if ns.get("type") == "pid"), None)
-        pid_b: int | None = None
-        pid_a: int | None = None
+        pid_b = -1
+        r = w = go_r = go_w = -1
         reports: _Reports | None = None
-        go_r = go_w = -1
+        parent_sock = child_sock = None
         try:
             r, w = os.pipe2(os.O_CLOEXEC)
             if on_created is not None:
                 go_r, go_w = os.pipe2(os.O_CLOEXEC)
-            parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)\
-                if terminal else (None, None)
+            if terminal:
+                parent_sock, child_sock = _socketpair()
             ctx = InitContext(spec=spec, rootfs=root, rootfs_mounts=tuple(rootfs), bundle=bundle,
                               stdio=stdio, errfd=w, console_sock=child_sock,
-                              go_fd=go_r if on_created is not None else None)
-
-            def body_a() -> int:
-                mark("A: forked")
-                os.close(r)
-                if go_w >= 0:
-                    os.close(go_w)
-                if parent_sock is not None:
-                    parent_sock.close()
-                cgroups.join(cg, os.getpid())
-                mark("A: cgroups joined")
-                if pid_ns is not None:
-                    init.join_namespaces([pid_ns], skip=())
-                pid = os.fork()
-                if pid == 0:
-                    init.run(ctx)
-                return pid
-
-            pid_a = _fork_child(body_a, w)
-            os.close(w)
-            if go_r >= 0:
-                os.close(go_r)
-                go_r = -1
+                              go_fd=go_r if go_r >= 0 else None, cgroup_dirs=tuple(cg.dirs()),
+                              cgroup_v2=cg.v2)
+            enter = None if pid_ns is None else (lambda: init.join_namespaces([pid_ns], skip=()))
+            pid_b = _fork_in_pid_ns(enter)
+            if pid_b == 0:
+                try:
+                    _close(r, go_w)
+                    if parent_sock is not None:
+                        parent_sock.close()
+                finally:
+                    init.run(ctx)  # never returns
+            mark("runtime: forked")
+            _close(w, go_r)
+            w = go_r = -1
             if child_sock is not None:
                 child_sock.close()
+                child_sock = None
             reports = _Reports(r)
             if on_created is not None:
                 reports.read_until_created()
-                pid_b = reports.pid
-                if reports.error is None and reports.created and pid_b is not None:
+                if reports.error is None and reports.created:
                     mark("runtime: created")
-                    _call_hook(on_created, pid_b)
+                    try:
+                        _call_hook(on_created, pid_b)
+                    except ContainerStartError:
+                        # B went on meanwhile: if it failed on its own, that is the error to show
+                        _reap(pid_b, kill=True)
+                        pid_b = -1
+                        reports.read_to_end()
+                        if reports.error is not None and reports.error.get("step") != "wait for on_created":
+                            _raise_start_error(reports.error)
+                        raise
                     mark("runtime: hook done")
-                    os.write(go_w, b"g")
-                os.close(go_w)
+                    try:
+                        os.write(go_w, b"g")
+                    except BrokenPipeError:
+                        pass  # B has given up: its error is on the report pipe
+                _close(go_w)
                 go_w = -1
             reports.read_to_end()
             mark("runtime: exec reported")
-            pid_b, error = reports.pid, reports.error
-            os.waitpid(pid_a, 0)
-            pid_a = None
-            if error is not None:
-                if pid_b is not None:
-                    with contextlib.suppress(ChildProcessError):
-                        os.waitpid(pid_b, 0)
-                    pid_b = None
-                _raise_start_error(error)
-            if pid_b is None:
-                raise ContainerStartError("failed to set up container: init exited without a report")
+            if reports.error is not None:
+                _reap(pid_b)  # it exits once it has reported
+                pid_b = -1
+                _raise_start_error(reports.error)
             console = _recv_console(parent_sock) if parent_sock is not None else None
             if parent_sock is not None:
                 parent_sock.close()
             return Started(pid=pid_b, console=console)
         except BaseException:
-            for fd in (go_r, go_w):
-                if fd >= 0:
-                    with contextlib.suppress(OSError):
-                        os.close(fd)
-            if reports is not None and not reports.closed:
+            _close(w, go_r, go_w)
+            if reports is not None:
                 reports.close()
-            if pid_b is not None:
-                with contextlib.suppress(OSError):
-                    os.kill(pid_b, 9)
-            if pid_a is not None:
-                with contextlib.suppress(ChildProcessError):
-                    os.waitpid(pid_a, 0)
-            if pid_b is not None:
-                with contextlib.suppress(OSError):
-                    os.kill(pid_b, 9)
-                    os.waitpid(pid_b, 0)
+            else:
+                _close(r)
+            for sock in (parent_sock, child_sock):
+                if sock is not None:
+                    sock.close()
+            if pid_b > 0:
+                _reap(pid_b, kill=True)
             cgroups.remove(cg)
             raise
 
     def exec(self, container_id: str, bundle: str, init_pid: int, process: dict[str, Any],
              stdio: Stdio) -> Started:
+        mark("exec: runtime.exec")
         spec = load_spec(os.path.abspath(bundle))
         cg = cgroups.for_spec(spec, container_id)
         ns_fds: list[tuple[int, int]] = []
         try:
-            for file, kind in _EXEC_NAMESPACES:
+            for file, kind in (("pid", "pid"), *_EXEC_NAMESPACES):
                 try:
                     fd = os.open(f"/proc/{init_pid}/ns/{file}", os.O_RDONLY | os.O_CLOEXEC)
                 except FileNotFoundError as err:
@@ -262,26 +297,45 @@ class NativeRuntime:
               process: dict[str, Any], stdio: Stdio) -> Started:
         terminal = bool(process.get("terminal"))
         profile = (spec.get("linux") or {}).get("seccomp")
-        seccomp_filter = seccomp.BpfFilter(seccomp.cached_bpf(profile)) if profile else None  # before the mnt ns switch
+        (pid_fd, _), *other_ns = ns_fds
+        cg_dirs = cg.dirs()
         r, w = os.pipe2(os.O_CLOEXEC)
-        parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM) \
-            if terminal else (None, None)
+        parent_sock, child_sock = _socketpair() if terminal else (None, None)
 
         def body_b() -> None:
-            step = "console"
+            step = "init"
             try:
+                import gc
+                gc.disable()
+                os.close(r)
+                if parent_sock is not None:
+                    parent_sock.close()
+                from . import process as proc
+                init.preload(process)
+                step = "cgroup"  # while the host's /sys/fs/cgroup is in reach
+                cgroups.join_self(cg_dirs, cg.v2)
+                step = "prepare seccomp"
+                seccomp_filter = None
+                if profile:  # the cached program is on the host too
+                    from .. import seccomp
+                    seccomp_filter = seccomp.BpfFilter(seccomp.cached_bpf(profile))
+                step = "namespaces"
+                for fd, flag in other_ns:
+                    linux.setns(fd, flag)
+                step = "console"
                 os.setsid()
                 slave = None
                 if child_sock is not None:
+                    from .rootfs import open_pty
                     master, slave, _ = open_pty("/dev/pts/ptmx")
                     proc.send_fd(child_sock, master)
                     os.close(master)
                     child_sock.close()
                 step = "stdio"
                 if slave is not None:
-                    proc.set_terminal(slave, w)
+                    proc.set_terminal(slave, (w,))
                 else:
-                    proc.set_stdio(stdio.stdin, stdio.stdout, stdio.stderr, w)
+                    proc.set_stdio(stdio.stdin, stdio.stdout, stdio.stderr, (w,))
                 step = "rlimits"
                 proc.set_rlimits(process)
                 step = "user and capabilities"
@@ -298,40 +352,40 @@ class NativeRuntime:
             finally:
                 os._exit(1)
 
-        def body_a() -> int:
-            os.close(r)
-            if parent_sock is not None:
-                parent_sock.close()
-            mark("exec A: forked")
-            cgroups.join(cg, os.getpid())
-            mark("exec A: cgroup joined")
-            for fd, flag in ns_fds:
-                linux.setns(fd, flag)
-            mark("exec A: namespaces joined")
-            pid = os.fork()
-            if pid == 0:
-                body_b()
-            return pid
-
-        pid_a = _fork_child(body_a, w)
-        os.close(w)
-        if child_sock is not None:
-            child_sock.close()
+        pid_b = -1
+        reports: _Reports | None = None
         try:
-            pid_b, error = _read_reports(r)
-            os.waitpid(pid_a, 0)
-            if error is not None:
-                if pid_b is not None:
-                    with contextlib.suppress(ChildProcessError):
-                        os.waitpid(pid_b, 0)
-                _raise_start_error(error)
-            if pid_b is None:
-                raise ContainerStartError("failed to set up process: exited without a report")
+            pid_b = _fork_in_pid_ns(lambda: linux.setns(pid_fd, linux.CLONE_NEWPID))
+            if pid_b == 0:
+                body_b()  # never returns
+            mark("exec: forked")
+            _close(w)
+            w = -1
+            if child_sock is not None:
+                child_sock.close()
+                child_sock = None
+            reports = _Reports(r)
+            reports.read_to_end()
+            mark("exec: exec reported")
+            if reports.error is not None:
+                _reap(pid_b)  # it exits once it has reported
+                pid_b = -1
+                _raise_start_error(reports.error)
             console = _recv_console(parent_sock) if parent_sock is not None else None
             return Started(pid=pid_b, console=console)
+        except BaseException:
+            if pid_b > 0:
+                _reap(pid_b, kill=True)
+            raise
         finally:
-            if parent_sock is not None:
-                parent_sock.close()
+            if reports is not None:
+                reports.close()
+            else:
+                _close(r)
+            _close(w)
+            for sock in (parent_sock, child_sock):
+                if sock is not None:
+                    sock.close()
 
     def pause(self, container_id: str, bundle: str) -> None:
         cgroups.freeze(cgroups.for_spec(load_spec(bundle), container_id))
