@@ -117,9 +117,16 @@ def _apply_v1(cg: Cgroup, res: dict[str, Any]) -> None:
         _write(os.path.join(cg.controller_dir("pids"), "pids.max"), str(pids["limit"]))
     ddir = cg.controller_dir("devices")
     if res.get("devices") and os.path.isdir(ddir):
-        for dev in res["devices"]:
-            _write(os.path.join(ddir, "devices.allow" if dev.get("allow") else "devices.deny"),
-                   _device_rule(dev))
+        fds: dict[str, int] = {}  # one descriptor per file: the kernel takes one rule per write
+        try:
+            for dev in res["devices"]:
+                name = "devices.allow" if dev.get("allow") else "devices.deny"
+                if name not in fds:
+                    fds[name] = os.open(os.path.join(ddir, name), os.O_WRONLY | os.O_CLOEXEC)
+                os.write(fds[name], _device_rule(dev).encode())
+        finally:
+            for fd in fds.values():
+                os.close(fd)
 
 
 def _apply_v2(cg: Cgroup, res: dict[str, Any]) -> None:
@@ -153,14 +160,15 @@ def _enable_v2_controllers(cg: Cgroup) -> None:
         os.makedirs(cur, exist_ok=True)
 
 
-def create(cg: Cgroup, resources: dict[str, Any]) -> None:
-    """Make the directories and apply ``linux.resources``; on failure remove what was made."""
+def create(cg: Cgroup, resources: dict[str, Any], dirs: list[str] | None = None) -> None:
+    """Make the directories (``dirs``: ``cg.dirs()`` when the caller has it) and apply
+    ``linux.resources``; on failure remove what was made."""
     try:
         if cg.v2:
             _enable_v2_controllers(cg)
             _apply_v2(cg, resources)
         else:
-            for d in cg.dirs():
+            for d in cg.dirs() if dirs is None else dirs:
                 os.makedirs(d, exist_ok=True)
             _apply_v1(cg, resources)
     except OSError as err:

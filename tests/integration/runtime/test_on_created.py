@@ -78,12 +78,18 @@ def test_hook_runs_while_the_init_mounts(make_bundle: Factory, runtime: Runtime)
         pytest.skip("runc's create does the whole setup before its hook point")
     seen: dict[str, object] = {}
 
+    def mount_points(pid: str) -> set[str]:
+        with open(f"/proc/{pid}/mountinfo") as f:
+            return {line.split()[4] for line in f}
+
     def hook(pid: int) -> None:
+        # the init's mount namespace starts as a copy of ours: it differs once the init has
+        # mounted its rootfs (or already pivoted into it)
+        host = mount_points("self")
         deadline = time.monotonic() + 10
         mounted = False
         while not mounted and time.monotonic() < deadline:
-            with open(f"/proc/{pid}/mountinfo") as f:
-                mounted = any(line.split()[4].endswith("/rootfs/proc") for line in f)
+            mounted = mount_points(str(pid)) != host
             if not mounted:
                 time.sleep(0.001)
         seen["mounted"] = mounted

@@ -15,6 +15,7 @@ import errno
 import os
 
 from ... import linux
+from .. import seccomp
 from . import process as proc
 from . import rootfs
 from .rootfs import InitContext
@@ -29,8 +30,8 @@ SIOCSIFFLAGS = 0x8914
 IFF_UP = 0x1
 
 
-def report(fd: int, step: str, err: BaseException) -> None:
-    """Write a failure line for the parent (best effort: the child exits right after)."""
+def error_info(step: str, err: BaseException) -> dict[str, Any]:
+    """What the parent learns of a failure: ``{"step", "msg", "code"}``."""
     if isinstance(err, proc.ExecFailure):
         code, msg = err.exit_code, str(err)
     elif isinstance(err, OSError):
@@ -38,8 +39,13 @@ def report(fd: int, step: str, err: BaseException) -> None:
         msg = f"{err.strerror or err}" + (f": {err.filename}" if err.filename else "")
     else:
         code, msg = 125, f"{type(err).__name__}: {err}"
+    return {"step": step, "msg": msg[:3000], "code": code}
+
+
+def report(fd: int, step: str, err: BaseException) -> None:
+    """Write a failure line for the parent (best effort: the child exits right after)."""
     from ...jsonfast import dumps
-    line = "err " + dumps({"step": step, "msg": msg[:3000], "code": code}) + "\n"
+    line = "err " + dumps(error_info(step, err)) + "\n"
     try:
         os.write(fd, line.encode())
     except OSError:
@@ -53,6 +59,7 @@ def preload(process: dict[str, Any]) -> None:
     import struct  # noqa: F401 - loopback and pty ioctls
 
     from ... import jsonfast  # noqa: F401 - report()
+    from ...linux import _syscalls  # noqa: F401 - ctypes and libc, behind linux.<syscall>
     if process.get("rlimits"):
         import resource  # noqa: F401
     if process.get("terminal"):
@@ -171,10 +178,15 @@ def step_user(ctx: InitContext) -> None:
     proc.set_user_and_caps(_spec_process(ctx))
 
 
+def prepare_seccomp(spec: dict[str, Any]) -> seccomp.BpfFilter | None:
+    """The spec's filter, compiled (or read from the cache) while the host's files are in reach."""
+    profile = (spec.get("linux") or {}).get("seccomp")
+    return seccomp.BpfFilter(seccomp.cached_bpf(profile)) if profile else None
+
+
 def step_prepare_seccomp(ctx: InitContext) -> None:
-    from .. import seccomp
-    profile = _linux(ctx).get("seccomp")
-    ctx.seccomp_filter = seccomp.BpfFilter(seccomp.cached_bpf(profile)) if profile else None
+    if ctx.seccomp_filter is None:  # the runtime prepares it before forking the init
+        ctx.seccomp_filter = prepare_seccomp(ctx.spec)
 
 
 def step_security(ctx: InitContext) -> None:

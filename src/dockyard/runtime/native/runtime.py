@@ -22,8 +22,10 @@ and B joins the cgroup (while the host's /sys/fs/cgroup is still in reach) and t
 namespaces, then sets the process up and execs.
 
 Errors of B reach P as ``err {json}`` lines on the report pipe (the first one wins); EOF without
-one means B has exec'd (the pipe is CLOEXEC).  The forks are of the caller, a big Python process:
-B disables the garbage collector at once, a collection would copy every page it touches.
+one means B has exec'd (the pipe is CLOEXEC).  B is a fork of the caller, a big Python process,
+and pays a page copy for every object it touches first: it disables the garbage collector at once
+(a collection touches them all), and P prepares what it can before the fork (seccomp filter,
+cgroup directories).
 
 This module is on the path of every ``run`` and ``exec``: it imports no typing, json, socket or
 contextlib at module level (see the import policy in the project notes).
@@ -195,8 +197,9 @@ class NativeRuntime:
         root = root if root.startswith("/") else os.path.join(bundle, root)
         lin = spec.get("linux") or {}
         cg = cgroups.for_spec(spec, container_id)
+        cg_dirs = cg.dirs()
         mark("runtime: spec loaded")
-        cgroups.create(cg, lin.get("resources") or {})
+        cgroups.create(cg, lin.get("resources") or {}, cg_dirs)
         mark("runtime: cgroups created")
         terminal = bool((spec.get("process") or {}).get("terminal"))
         pid_ns = next((ns for ns in lin.get("namespaces") or [] if ns.get("type") == "pid"), None)
@@ -210,10 +213,14 @@ class NativeRuntime:
                 go_r, go_w = os.pipe2(os.O_CLOEXEC)
             if terminal:
                 parent_sock, child_sock = _socketpair()
+            try:  # in P, not in the fork: a fresh fork pays a page copy for every object it touches
+                seccomp_filter = init.prepare_seccomp(spec)
+            except Exception as err:  # noqa: BLE001 - reported like the init's own steps
+                _raise_start_error(init.error_info("prepare seccomp", err))
             ctx = InitContext(spec=spec, rootfs=root, rootfs_mounts=tuple(rootfs), bundle=bundle,
                               stdio=stdio, errfd=w, console_sock=child_sock,
-                              go_fd=go_r if go_r >= 0 else None, cgroup_dirs=tuple(cg.dirs()),
-                              cgroup_v2=cg.v2)
+                              seccomp_filter=seccomp_filter, go_fd=go_r if go_r >= 0 else None,
+                              cgroup_dirs=tuple(cg_dirs), cgroup_v2=cg.v2)
             enter = None if pid_ns is None else (lambda: init.join_namespaces([pid_ns], skip=()))
             pid_b = _fork_in_pid_ns(enter)
             if pid_b == 0:
@@ -296,7 +303,10 @@ class NativeRuntime:
     def _exec(self, cg: cgroups.Cgroup, spec: dict[str, Any], ns_fds: list[tuple[int, int]],
               process: dict[str, Any], stdio: Stdio) -> Started:
         terminal = bool(process.get("terminal"))
-        profile = (spec.get("linux") or {}).get("seccomp")
+        try:
+            seccomp_filter = init.prepare_seccomp(spec)
+        except Exception as err:  # noqa: BLE001
+            _raise_start_error(init.error_info("prepare seccomp", err))
         (pid_fd, _), *other_ns = ns_fds
         cg_dirs = cg.dirs()
         r, w = os.pipe2(os.O_CLOEXEC)
@@ -314,11 +324,6 @@ class NativeRuntime:
                 init.preload(process)
                 step = "cgroup"  # while the host's /sys/fs/cgroup is in reach
                 cgroups.join_self(cg_dirs, cg.v2)
-                step = "prepare seccomp"
-                seccomp_filter = None
-                if profile:  # the cached program is on the host too
-                    from .. import seccomp
-                    seccomp_filter = seccomp.BpfFilter(seccomp.cached_bpf(profile))
                 step = "namespaces"
                 for fd, flag in other_ns:
                     linux.setns(fd, flag)
