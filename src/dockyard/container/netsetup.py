@@ -1,8 +1,11 @@
 """Glue between the container lifecycle and the network service (``dockyard.network``).
 
 Each function opens its own SQLite connection to ``<root>/dockyard.db`` (the monitor is a separate
-process: a connection never crosses a fork) and closes it before returning.  Where the container
-service calls them::
+process: a connection never crosses a fork) and closes it before returning.  ``prepare``,
+``attach``, ``release`` and ``forget`` run on every container start and exit: they use
+``network.fastpath`` (C modules and the small network modules only: no ipaddress, socket, json,
+typing or threading) and load ``NetworkService`` only for user-defined networks,
+``container:<id>`` mode and neighbours' hosts files.  Where the container service calls them::
 
     create:   host_config["PortBindings"] = netsetup.validate(host_config, config["ExposedPorts"] or {})
     start:    plan = netsetup.prepare(root, cid, name, config, host_config)   # before forking the monitor
@@ -31,21 +34,23 @@ names and subnets that way; ``pools`` is a list of ``[cidr, prefixlen]``).
 
 from __future__ import annotations
 
-import json
 import os
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
 
 from .._record import Record, fields
 from ..errors import ContainerNotFound, ContainerNotRunning, InvalidArgument, NotFound
-from ..network import ports as portspec
+from ..network import fastpath
 from ..network import store as netstore
-from ..network.model import AttachOptions, NetConfig, PortBinding
+from ..network.model import AttachOptions, NetConfig
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import sqlite3
+    from typing import Any
+
+    from ..network.model import PortBinding
     from ..network.service import NetworkService
+else:  # the C module: the sqlite3 package's dbapi2 imports datetime and collections (~2-3 ms)
+    import _sqlite3 as sqlite3
 
 CONFIG_FILE = "network.json"
 
@@ -60,9 +65,11 @@ class NetPlan(Record, frozen=True):
 
 def load_config(root: str) -> NetConfig:
     """``NetConfig`` with the fields of ``<root>/network.json`` (if present) applied."""
+    from ..jsonfast import loads
+
     try:
-        with open(os.path.join(root, CONFIG_FILE)) as f:
-            data = json.load(f)
+        with open(os.path.join(root, CONFIG_FILE), "rb") as f:
+            data = loads(f.read())
     except FileNotFoundError:
         return NetConfig()
     except ValueError as err:
@@ -76,28 +83,67 @@ def load_config(root: str) -> NetConfig:
     return NetConfig(**data)
 
 
-@contextmanager
-def connect(root: str) -> Iterator[sqlite3.Connection]:
-    """A fresh autocommit connection to ``<root>/dockyard.db`` (closed on exit)."""
-    os.makedirs(root, exist_ok=True)
+def _open(root: str) -> sqlite3.Connection:
+    if not os.path.isdir(root):
+        os.makedirs(root, exist_ok=True)
+    # timeout= is SQLite's busy timeout (30 s): writers queue behind each other
     conn = sqlite3.connect(os.path.join(root, "dockyard.db"), timeout=30, isolation_level=None,
                            check_same_thread=False)
     try:
-        conn.execute("PRAGMA busy_timeout=30000")
         if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
-        yield conn
-    finally:
+    except BaseException:
         conn.close()
+        raise
+    return conn
 
 
-@contextmanager
-def service(root: str) -> Iterator[NetworkService]:
-    """A ``NetworkService`` on its own connection (for the CLI verbs and the functions below)."""
-    from ..network.service import NetworkService
-    with connect(root) as conn:
-        yield NetworkService(root, conn, load_config(root))
+class _Connection:
+    """``with connect(root) as conn``: the connection, closed on exit (no contextlib import)."""
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.conn: sqlite3.Connection | None = None
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn = _open(self.root)
+        return self.conn
+
+    def __exit__(self, *exc: object) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+class _Service(_Connection):
+    def __enter__(self) -> NetworkService:  # type: ignore[override]
+        from ..network.service import NetworkService
+        conn = super().__enter__()
+        try:
+            return NetworkService(self.root, conn, load_config(self.root))
+        except BaseException:
+            self.__exit__()
+            raise
+
+
+def connect(root: str) -> _Connection:
+    """A fresh autocommit connection to ``<root>/dockyard.db``: ``with connect(root) as conn``
+    (closed on exit)."""
+    return _Connection(root)
+
+
+def service(root: str) -> _Service:
+    """A ``NetworkService`` on its own connection (for the CLI verbs and the functions below):
+    ``with service(root) as svc``."""
+    return _Service(root)
+
+
+def _refresh_hosts(root: str, conn: sqlite3.Connection, config: NetConfig, container_ids: set[str]) -> None:
+    """Neighbours on user-defined networks: their hosts files (the service's job)."""
+    if container_ids:
+        from ..network.service import NetworkService
+        NetworkService(root, conn, config).refresh_hosts(container_ids)
 
 
 # --- create -------------------------------------------------------------------------------------
@@ -110,6 +156,7 @@ def validate(host_config: dict[str, Any], exposed: dict[str, Any]) -> dict[str, 
     """``-p`` values (``host_config["PortBindingsRaw"]``) -> docker's ``PortBindings`` shape; ``-P``
     checks the image's ``ExposedPorts`` keys (they are published at start, as docker does).
     Raises InvalidArgument (``InvalidPortSpec``) for a bad value."""
+    from ..network import ports as portspec
     out: dict[str, list[dict[str, str]]] = {}
     for b in portspec.parse_publish_all(host_config.get("PortBindingsRaw") or []):
         out.setdefault(b.key(), []).append(_binding_json(b))
@@ -124,6 +171,9 @@ def validate(host_config: dict[str, Any], exposed: dict[str, Any]) -> dict[str, 
 
 
 def _bindings(config: dict[str, Any], host_config: dict[str, Any]) -> list[PortBinding]:
+    if not host_config.get("PortBindings") and not host_config.get("PublishAllPorts"):
+        return []
+    from ..network import ports as portspec
     explicit: list[PortBinding] = []
     for key, hosts in (host_config.get("PortBindings") or {}).items():
         port_text, _, proto = key.partition("/")
@@ -166,10 +216,12 @@ def prepare(root: str, cid: str, name: str, config: dict[str, Any], host_config:
     ``resolv.conf``.  A restart (prepare again without release) first frees the old allocations."""
     mode = _mode(host_config)
     join_path = ""
-    with service(root) as svc:
+    netns = ""
+    with connect(root) as conn:
+        cfg = load_config(root)
         network = mode
         if mode.startswith("container:"):
-            target = _container_row(svc.conn, mode.partition(":")[2])
+            target = _container_row(conn, mode.partition(":")[2])
             if target["status"] not in ("running", "paused") or not target["pid"]:
                 raise ContainerNotRunning(
                     target["id"], f"cannot join network of a non running container: {target['id']}")
@@ -184,36 +236,62 @@ def prepare(root: str, cid: str, name: str, config: dict[str, Any], host_config:
             dns_options=tuple(host_config.get("DnsOptions") or ()),
             extra_hosts=tuple(host_config.get("ExtraHosts") or ()),
             ports=tuple(_bindings(config, host_config)) if mode not in ("host", "none") else ())
-        cn = svc.prepare(cid, opts)
-    os.makedirs(os.path.dirname(cn.hosts_path), exist_ok=True)
-    from ..network.etcfiles import write_in_place
-    write_in_place(cn.hosts_path, cn.hosts)
-    write_in_place(cn.resolv_conf_path, cn.resolv_conf)
+        try:
+            handled = fastpath.prepare(conn, cfg, root, cid, opts)
+        except sqlite3.OperationalError as err:
+            if "no such table" not in str(err):
+                raise
+            handled = False  # a new root: the service creates the tables and builtin networks
+        if not handled:
+            from ..network.etcfiles import write_in_place
+            from ..network.service import NetworkService
+            cn = NetworkService(root, conn, cfg).prepare(cid, opts)
+            os.makedirs(os.path.dirname(cn.hosts_path), exist_ok=True)
+            write_in_place(cn.hosts_path, cn.hosts)
+            write_in_place(cn.resolv_conf_path, cn.resolv_conf)
+            netns = cn.netns
     if mode == "host":
         return NetPlan("host", False)
     if mode.startswith("container:"):
-        return NetPlan(cn.netns or join_path, False)
+        return NetPlan(netns or join_path, False)
     return NetPlan(None, True)
 
 
 def attach(root: str, cid: str, pid: int) -> None:
-    """From the monitor's ``on_created``: veths into the init's netns, addresses, routes, DNAT.
-    On failure everything of this container is released and the error raised."""
-    with service(root) as svc:
-        svc.attach(cid, pid)
+    """From the monitor's ``on_created``: veths into the init's netns, addresses, routes, DNAT
+    (``lo`` is the runtime's: both runtimes raise it).  On failure everything of this container
+    is released and the error raised."""
+    with connect(root) as conn:
+        cfg = load_config(root)
+        fastpath.attach(conn, cfg, cid, pid, loopback=False,
+                        on_error=lambda: _refresh_hosts(root, conn, cfg, fastpath.release(conn, cid)))
 
 
 def release(root: str, cid: str) -> None:
     """After the container exited: veths, DNAT rules, addresses and ports freed.  Idempotent; also
     fine when ``prepare`` was never called."""
-    with service(root) as svc:
-        svc.release(cid)
+    with connect(root) as conn:
+        try:
+            others = fastpath.release(conn, cid)
+        except sqlite3.OperationalError as err:
+            if "no such table" not in str(err):
+                raise
+            return  # no net_* tables: nothing was ever prepared on this root
+        if others:
+            _refresh_hosts(root, conn, load_config(root), others)
 
 
 def forget(root: str, cid: str) -> None:
     """On ``rm``: release, then drop everything the network service knows about the container."""
-    with service(root) as svc:
-        svc.forget(cid)
+    with connect(root) as conn:
+        try:
+            others = fastpath.forget(conn, cid)
+        except sqlite3.OperationalError as err:
+            if "no such table" not in str(err):
+                raise
+            return
+        if others:
+            _refresh_hosts(root, conn, load_config(root), others)
 
 
 def cleanup(root: str) -> list[str]:
@@ -226,11 +304,12 @@ def cleanup(root: str) -> list[str]:
 # --- queries ------------------------------------------------------------------------------------
 
 def _exposed(conn: sqlite3.Connection, cid: str) -> list[str]:
+    from ..jsonfast import loads
     try:
         row = _container_row(conn, cid)
     except (ContainerNotFound, sqlite3.OperationalError):
         return []
-    return sorted((json.loads(row["config"]) or {}).get("ExposedPorts") or {}, key=_port_key)
+    return sorted((loads(row["config"]) or {}).get("ExposedPorts") or {}, key=_port_key)
 
 
 def _port_key(key: str) -> tuple[int, str]:
@@ -238,14 +317,14 @@ def _port_key(key: str) -> tuple[int, str]:
     return (int(port) if port.isdigit() else 0, proto)
 
 
-def _live_ports(svc: NetworkService, cid: str) -> list[PortBinding]:
-    return sorted((r.binding for r in netstore.ports_of(svc.conn, cid)),
+def _live_ports(conn: sqlite3.Connection, cid: str) -> list[PortBinding]:
+    return sorted((r.binding for r in netstore.ports_of(conn, cid)),
                   key=lambda b: (b.container_port, b.proto, b.host_ip, b.host_port))
 
 
 def _ports_json(svc: NetworkService, cid: str) -> dict[str, list[dict[str, str]] | None]:
     out: dict[str, list[dict[str, str]] | None] = {k: None for k in _exposed(svc.conn, cid)}
-    for b in _live_ports(svc, cid):
+    for b in _live_ports(svc.conn, cid):
         lst = out.get(b.key()) or []
         lst.append({"HostIp": b.host_ip or "0.0.0.0", "HostPort": str(b.host_port)})
         out[b.key()] = lst
@@ -301,23 +380,26 @@ def _endpoint_json(network_id: str, ep: Any, aliases: tuple[str, ...]) -> dict[s
 def ports_column(root: str, cid: str) -> str:
     """``ps``'s PORTS text: ``127.0.0.1:8080->3000/tcp, 53/udp`` (exposed but unpublished ports
     bare, as docker shows them for a running container); "" for a stopped one."""
-    with service(root) as svc:
-        live = _live_ports(svc, cid)
+    with connect(root) as conn:
+        netstore.ensure_schema(conn)
+        live = _live_ports(conn, cid)
         published = {b.key() for b in live}
         parts = [f"{b.host_ip or '0.0.0.0'}:{b.host_port}->{b.key()}" for b in live]
-        sb = netstore.get_sandbox(svc.conn, cid)
+        sb = netstore.get_sandbox(conn, cid)
         if sb is not None and sb.netns:       # running: docker lists unpublished exposed ports too
-            parts += [k for k in _exposed(svc.conn, cid) if k not in published]
+            parts += [k for k in _exposed(conn, cid) if k not in published]
     return ", ".join(parts)
 
 
 def port_lines(root: str, cid: str, private: str | None = None) -> list[str]:
     """``docker port``: ``3000/tcp -> 127.0.0.1:8080`` lines, or with ``private`` ("3000" or
     "3000/tcp") just ``127.0.0.1:8080``.  NotFound when that port is not published."""
-    with service(root) as svc:
-        live = _live_ports(svc, cid)
+    with connect(root) as conn:
+        netstore.ensure_schema(conn)
+        live = _live_ports(conn, cid)
     if private is None:
-        return [portspec.format_binding(b) for b in live]
+        from ..network.ports import format_binding
+        return [format_binding(b) for b in live]
     port, _, proto = private.partition("/")
     key = f"{port}/{proto or 'tcp'}"
     hits = [f"{b.host_ip or '0.0.0.0'}:{b.host_port}" for b in live if b.key() == key]

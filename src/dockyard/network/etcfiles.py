@@ -18,9 +18,12 @@ The trade-off (accepted): a container that caches resolution, or that overwrites
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
 
 from ..errors import InvalidArgument
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
 
 HOSTS_HEADER = (
     "127.0.0.1\tlocalhost\n"

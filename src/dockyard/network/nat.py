@@ -25,11 +25,14 @@ one network or container, and ``cleanup_stale`` the rules of containers that are
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-
 from .._record import Record
 from .errors import NetworkSetupError
-from .model import PortBinding
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from .model import PortBinding
 
 
 class Rule(Record, frozen=True):

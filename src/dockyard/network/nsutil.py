@@ -1,18 +1,19 @@
 """Network namespaces: naming them by pid or path, liveness, and netlink sockets inside them.
 
-A netlink socket belongs to the namespace it was created in, so one short-lived thread
-``setns``-es into the target namespace, creates the socket and exits; the socket is then used
-from the calling thread (no fork, unlike pyroute2's own ``netns=``).
+A netlink socket belongs to the namespace it was created in, so the calling thread ``setns``-es
+into the target namespace, creates the socket and ``setns``-es back (network namespaces are per
+thread; no helper thread, no fork, unlike pyroute2's own ``netns=``).
 """
 
 from __future__ import annotations
 
 import os
-import socket
-import threading
 
 from .._record import Record
-from ..linux._syscalls import setns
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from _socket import socket
 
 CLONE_NEWNET = 0x40000000
 NETLINK_ROUTE = 0
@@ -67,27 +68,25 @@ def alive(ref: NetnsRef) -> bool:
         return False
 
 
-def netlink_socket_in(path: str) -> socket.socket:
-    """An rtnetlink socket living in the network namespace at ``path``."""
-    box: dict[str, object] = {}
+def netlink_socket_in(path: str) -> socket:
+    """An rtnetlink socket (``_socket.socket``) living in the network namespace at ``path``."""
+    from ..linux._syscalls import setns  # ctypes: already loaded where the runtime runs
+    from ._rtnl import open_socket
 
-    def run() -> None:
+    target = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        home = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
         try:
-            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            setns(target, CLONE_NEWNET)
             try:
-                setns(fd, CLONE_NEWNET)
+                return open_socket()
             finally:
-                os.close(fd)
-            box["sock"] = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, NETLINK_ROUTE)
-        except BaseException as err:  # handed to the caller below
-            box["err"] = err
-
-    t = threading.Thread(target=run, name="dockyard-netns")
-    t.start()
-    t.join()
-    err = box.get("err")
-    if isinstance(err, BaseException):
-        raise err
-    sock = box["sock"]
-    assert isinstance(sock, socket.socket)
-    return sock
+                try:
+                    setns(home, CLONE_NEWNET)
+                except OSError as err:  # never seen; carrying on in the container's netns would be worse
+                    os.write(2, f"dockyard: cannot return to the host network namespace: {err}\n".encode())
+                    os._exit(70)
+        finally:
+            os.close(home)
+    finally:
+        os.close(target)

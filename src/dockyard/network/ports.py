@@ -7,11 +7,13 @@ Grammar (docker's): ``[IP:][HOSTPORT:]CONTAINERPORT[/PROTO]`` where each port ma
 
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Iterable
-
 from .errors import InvalidPortSpec
+from .ipam import is_ipv4
 from .model import PortBinding
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 PROTOCOLS = ("tcp", "udp")
 
@@ -47,10 +49,8 @@ def parse_publish(spec: str) -> list[PortBinding]:
     else:
         raise InvalidPortSpec(spec, f"invalid IP address: {':'.join(parts[:-2])}")
     if host_ip:
-        try:
-            ipaddress.IPv4Address(host_ip)
-        except ValueError as err:
-            raise InvalidPortSpec(spec, f"invalid IP address: {host_ip}") from err
+        if not is_ipv4(host_ip):
+            raise InvalidPortSpec(spec, f"invalid IP address: {host_ip}")
         if host_ip == "0.0.0.0":
             host_ip = ""
     if not cont_text:

@@ -25,42 +25,31 @@ rules, veths and bridges that no record owns, so a killed dockyard leaves no gho
 from __future__ import annotations
 
 import builtins
-import errno
-import ipaddress
 import os
-import socket
-import sqlite3
 import time
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
-from typing import Any
 
-from .._record import asdict, fields, replace
+from .._record import fields, replace
 from ..errors import InvalidArgument, PermissionDenied
-from . import etcfiles, ipam, link, nat, store
+from . import etcfiles, fastpath, ipam, link, nat, store
 from .errors import (
     EndpointExists,
     NetworkExists,
     NetworkInUse,
-    NetworkNotFound,
-    NetworkSetupError,
     NotConnected,
-    PortAllocated,
 )
+from .fastpath import now as _now
+from .fastpath import options_json as _options_to_json
 from .model import AttachOptions, ContainerNetwork, Endpoint, NetConfig, Network, PortBinding
-from .nsutil import NetnsRef, alive, resolve
+from .nsutil import NetnsRef, alive
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import sqlite3
+    from collections.abc import Iterable, Sequence
+    from typing import Any
 
 BUILTIN = ("bridge", "host", "none")
 STALE_GRACE_SECONDS = 60.0
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _options_to_json(opts: AttachOptions) -> dict[str, Any]:
-    out: dict[str, Any] = asdict(opts)
-    return out
 
 
 def _options_from_json(data: dict[str, Any]) -> AttachOptions:
@@ -85,31 +74,12 @@ class NetworkService:
         self.root = root
         self.conn = conn
         self.config = config or NetConfig()
-        store.ensure_schema(conn)
-        self._ensure_builtins()
+        fastpath.ensure_ready(conn, self.config)
 
     # --- networks ------------------------------------------------------------------------------
 
     def _ensure_builtins(self) -> None:
-        if store.find_networks(self.conn, "bridge"):
-            return
-        cfg = self.config
-        net = ipam.parse_subnet(cfg.default_subnet)
-        gw = (ipam.check_gateway(net, cfg.default_gateway) if cfg.default_gateway
-              else ipam.default_gateway(net))
-        created = _now()
-        with store.tx(self.conn) as c:
-            if store.find_networks(c, "bridge"):
-                return
-            store.insert_network(c, Network(
-                id=os.urandom(32).hex(), name="bridge", driver="bridge", bridge=cfg.default_bridge,
-                subnet=str(net), gateway=gw, internal=False, labels={}, created=created, builtin=True,
-                options={"com.docker.network.bridge.name": cfg.default_bridge,
-                         "com.docker.network.bridge.default_bridge": "true"}))
-            for name, driver in (("host", "host"), ("none", "null")):
-                store.insert_network(c, Network(
-                    id=os.urandom(32).hex(), name=name, driver=driver, bridge="", subnet="", gateway="",
-                    internal=False, labels={}, options={}, created=created, builtin=True))
+        fastpath.ensure_ready(self.conn, self.config)
 
     def create(self, name: str, *, driver: str = "bridge", subnet: str = "", gateway: str = "",
                internal: bool = False, labels: dict[str, str] | None = None,
@@ -129,6 +99,8 @@ class NetworkService:
                 raise NetworkExists(name)
             existing = store.list_networks(c)
             if subnet:
+                import ipaddress
+
                 parsed = ipam.parse_subnet(subnet)
                 for other in existing:
                     if other.subnet and parsed.overlaps(ipaddress.ip_network(other.subnet)):
@@ -152,12 +124,7 @@ class NetworkService:
         return network
 
     def get(self, ref: str) -> Network:
-        found = store.find_networks(self.conn, ref)
-        if len(found) != 1:
-            if len(found) > 1:
-                raise InvalidArgument(f"network {ref} is ambiguous ({len(found)} matches found on id prefix)")
-            raise NetworkNotFound(ref)
-        return found[0]
+        return fastpath.network(self.conn, ref)
 
     def list(self) -> builtins.list[Network]:
         return store.list_networks(self.conn)
@@ -213,14 +180,7 @@ class NetworkService:
         return removed
 
     def _ensure_bridge(self, n: Network) -> None:
-        if link.link_exists(n.bridge):
-            return
-        prefix = ipaddress.ip_network(n.subnet).prefixlen
-        link.ensure_bridge(n.bridge, n.gateway, prefix)
-        if self.config.enable_forwarding and not n.internal:
-            nat.enable_forwarding()
-        chain = self.config.chain
-        nat.ensure(nat.network_rules(chain, n.bridge, n.subnet, n.internal), chain=chain)
+        fastpath.ensure_bridge(self.config, n)
 
     def _remove_bridge(self, n: Network) -> None:
         link.delete_link(n.bridge)
@@ -256,7 +216,7 @@ class NetworkService:
                 store.put_link(c, container_id, primary.id, opts.aliases, opts.ip, first=True)
                 endpoints = self._allocate(c, container_id)
                 self._allocate_ports(c, container_id, endpoints[0].ip, opts.ports)
-        self._refresh_hosts(self._neighbours(container_id) | {container_id})
+        self.refresh_hosts(self._neighbours(container_id) | {container_id})
         return self.container_network(container_id)
 
     def _prepare_joined(self, container_id: str, opts: AttachOptions) -> ContainerNetwork:
@@ -289,76 +249,24 @@ class NetworkService:
             if lk.network_id in have:
                 out.append(have[lk.network_id])
                 continue
-            n = self.get(lk.network_id)
-            ip = ipam.allocate(n.subnet, n.gateway, store.taken_ips(c, n.id), lk.ip, n.name)
-            i = 0
-            while f"eth{i}" in used_ifnames:
-                i += 1
-            used_ifnames.add(f"eth{i}")
-            veth = self.config.veth_prefix + os.urandom(4).hex()[: 15 - len(self.config.veth_prefix)]
-            ep = Endpoint(id=os.urandom(32).hex(), network_id=n.id, container_id=container_id, ip=ip,
-                          prefixlen=ipaddress.ip_network(n.subnet).prefixlen, gateway=n.gateway,
-                          mac=ipam.mac_for_ip(ip), ifname=f"eth{i}", veth=veth, aliases=lk.aliases)
-            store.insert_endpoint(c, ep)
-            out.append(ep)
+            out.append(fastpath.new_endpoint(c, self.config, container_id, self.get(lk.network_id), lk.ip,
+                                             lk.aliases, used_ifnames))
         return out
 
     def _allocate_ports(self, c: sqlite3.Connection, container_id: str, container_ip: str,
                         wanted: Sequence[PortBinding]) -> builtins.list[PortBinding]:
-        taken = store.ports_all(c)
-        out: list[PortBinding] = []
-        for b in wanted:
-            if b.host_port:
-                _check_port_free(taken, b)
-                _check_host_bind(b)
-                chosen = b
-            else:
-                chosen = _pick_port(taken, b)
-            store.insert_port(c, container_id, container_ip, chosen)
-            taken.append(store.PortRow(container_id, container_ip, chosen))
-            out.append(chosen)
-        return out
+        return fastpath.allocate_ports(c, container_id, container_ip, wanted)
 
     def attach(self, container_id: str, netns: int | str) -> ContainerNetwork:
         """Plumb the prepared endpoints into the namespace of ``netns`` (a pid or an nsfs path):
         veth pairs, addresses, default route, DNAT rules.  On failure everything of this
         container is released (as by ``release``) and the error is raised."""
-        sb = store.get_sandbox(self.conn, container_id)
-        if sb is None:
-            raise NotConnected(container_id, "(not prepared)")
-        if sb.mode in ("none", "host", "container"):
-            if sb.mode == "none":
-                ref = resolve(netns)
-                with store.tx(self.conn) as c:
-                    store.set_sandbox_netns(c, container_id, ref.pid, ref.pid_start, ref.path, ref.ino)
-            return self.container_network(container_id)
-        ref = resolve(netns)
-        try:
-            with store.tx(self.conn) as c:
-                store.set_sandbox_netns(c, container_id, ref.pid, ref.pid_start, ref.path, ref.ino)
-            route_done = False
-            for ep in store.endpoints_of(self.conn, container_id):
-                route_done = self._plumb(ep, ref.path, route_done)
-            rows = store.ports_of(self.conn, container_id)
-            if rows:
-                rules = nat.port_rules(self.config.chain, container_id, rows[0].container_ip,
-                                       [r.binding for r in rows])
-                try:
-                    nat.add(rules)
-                except NetworkSetupError:
-                    nat.ensure(rules, chain=self.config.chain)
-        except BaseException:
-            self.release(container_id)
-            raise
+        fastpath.attach(self.conn, self.config, container_id, netns,
+                        on_error=lambda: self.release(container_id))
         return self.container_network(container_id)
 
     def _plumb(self, ep: Endpoint, netns: str, route_done: bool) -> bool:
-        n = self.get(ep.network_id)
-        self._ensure_bridge(n)
-        gateway = None if (n.internal or route_done) else n.gateway
-        link.add_endpoint(bridge=n.bridge, veth=ep.veth, netns=netns, ifname=ep.ifname, ip=ep.ip,
-                          prefixlen=ep.prefixlen, mac=ep.mac, gateway=gateway)
-        return route_done or gateway is not None
+        return fastpath.plumb(self.config, self.get(ep.network_id), ep, netns, route_done)
 
     def setup(self, container_id: str, opts: AttachOptions, netns: int | str) -> ContainerNetwork:
         """``prepare`` then ``attach`` (for a namespace that already exists)."""
@@ -368,29 +276,11 @@ class NetworkService:
     def release(self, container_id: str) -> None:
         """Undo ``attach`` and free the allocations of ``prepare``: veths, DNAT rules, IPs, ports.
         Idempotent; the sandbox and its links stay (for a restart) until ``forget``."""
-        eps = store.endpoints_of(self.conn, container_id)
-        had_ports = bool(store.ports_of(self.conn, container_id))
-        for ep in eps:
-            link.delete_link(ep.veth)
-        if had_ports:
-            nat.delete_owned(f"dy:ctr:{container_id}", tables=("nat",))
-        neighbours = self._neighbours(container_id)
-        with store.tx(self.conn) as c:
-            self._release_rows(c, container_id)
-            store.set_sandbox_netns(c, container_id, 0, 0, "", 0)
-        self._refresh_hosts(neighbours)
-
-    @staticmethod
-    def _release_rows(c: sqlite3.Connection, container_id: str) -> None:
-        for ep in store.endpoints_of(c, container_id):
-            store.delete_endpoint(c, ep.id)
-        store.delete_ports(c, container_id)
+        self.refresh_hosts(fastpath.release(self.conn, container_id))
 
     def forget(self, container_id: str) -> None:
         """``rm``: release, then drop the sandbox and its links."""
-        self.release(container_id)
-        with store.tx(self.conn) as c:
-            store.delete_sandbox(c, container_id)
+        self.refresh_hosts(fastpath.forget(self.conn, container_id))
 
     def connect(self, network: str, container_id: str, *, name: str = "", aliases: Sequence[str] = (),
                 ip: str = "") -> None:
@@ -426,7 +316,7 @@ class NetworkService:
             except BaseException:
                 self.disconnect(n.id, container_id, force=True)
                 raise
-        self._refresh_hosts(self._neighbours(container_id) | {container_id})
+        self.refresh_hosts(self._neighbours(container_id) | {container_id})
 
     def disconnect(self, network: str, container_id: str, *, force: bool = False) -> None:
         """``network disconnect``: remove the link and, if live, the endpoint and its veth."""
@@ -442,7 +332,7 @@ class NetworkService:
             for ep in eps:
                 store.delete_endpoint(c, ep.id)
             store.delete_link(c, container_id, n.id)
-        self._refresh_hosts(neighbours | {container_id})
+        self.refresh_hosts(neighbours | {container_id})
 
     # --- what the container sees ---------------------------------------------------------------
 
@@ -463,7 +353,9 @@ class NetworkService:
                 hosts_path=hosts_path, resolv_conf_path=resolv_path, netns=base.netns if base else "")
         cfg = self.config
         if sb.mode == "host":
-            hostname = opts.hostname or socket.gethostname()
+            from _socket import gethostname
+
+            hostname = opts.hostname or gethostname()
             hosts = etcfiles.host_mode_hosts(cfg.host_hosts, opts.extra_hosts)
             resolv = etcfiles.resolv_conf_content(cfg.host_resolv_conf, dns=opts.dns, search=opts.dns_search,
                                                   options=opts.dns_options, keep_localhost=True)
@@ -501,15 +393,10 @@ class NetworkService:
 
     def _neighbours(self, container_id: str) -> set[str]:
         """Containers sharing a user-defined network with ``container_id``."""
-        out: set[str] = set()
-        for ep in store.endpoints_of(self.conn, container_id):
-            n = self.get(ep.network_id)
-            if n.user_defined:
-                out |= {e.container_id for e in store.endpoints_on(self.conn, n.id)}
-        out.discard(container_id)
-        return out
+        return fastpath.neighbours(self.conn, container_id)
 
-    def _refresh_hosts(self, container_ids: Iterable[str]) -> None:
+    def refresh_hosts(self, container_ids: Iterable[str]) -> None:
+        """Rewrite the hosts files of these containers (in place: their bind mounts follow)."""
         for cid in container_ids:
             sb = store.get_sandbox(self.conn, cid)
             if sb is None or sb.mode == "host":
@@ -593,43 +480,6 @@ def _rule_owner(line: str) -> str:
     marker = "dy:ctr:"
     i = line.find(marker)
     return line[i + len(marker):].split()[0].strip('"') if i >= 0 else ""
-
-
-def _conflicts(a: PortBinding, b: PortBinding) -> bool:
-    return a.proto == b.proto and a.host_port == b.host_port and \
-        (not a.host_ip or not b.host_ip or a.host_ip == b.host_ip)
-
-
-def _check_port_free(taken: Sequence[store.PortRow], b: PortBinding) -> None:
-    for row in taken:
-        if _conflicts(row.binding, b):
-            raise PortAllocated(b.host_ip or "0.0.0.0", b.host_port, b.proto)
-
-
-def _try_bind(b: PortBinding, port: int) -> int:
-    kind = socket.SOCK_STREAM if b.proto == "tcp" else socket.SOCK_DGRAM
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind((b.host_ip or "0.0.0.0", port))
-        return int(s.getsockname()[1])
-
-
-def _check_host_bind(b: PortBinding) -> None:
-    try:
-        _try_bind(b, b.host_port)
-    except OSError as err:
-        if err.errno in (errno.EADDRINUSE, errno.EACCES):
-            raise PortAllocated(b.host_ip or "0.0.0.0", b.host_port, b.proto) from err
-        raise InvalidArgument(f"cannot bind {b.host_ip or '0.0.0.0'}:{b.host_port}: {err.strerror}") from err
-
-
-def _pick_port(taken: Sequence[store.PortRow], b: PortBinding) -> PortBinding:
-    for _ in range(200):
-        port = _try_bind(b, 0)
-        chosen = replace(b, host_port=port)
-        if not any(_conflicts(r.binding, chosen) for r in taken):
-            return chosen
-    raise PortAllocated(b.host_ip or "0.0.0.0", 0, b.proto)
 
 
 def cleanup_stale(root: str, conn: sqlite3.Connection, config: NetConfig | None = None) -> list[str]:

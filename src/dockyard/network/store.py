@@ -13,13 +13,16 @@ mode (``isolation_level=None``), as the engine's ``metadata.db.Database`` opens 
 
 from __future__ import annotations
 
-import json
-import sqlite3
-
 from .._record import Record
-from ..metadata.db import apply_schema
+from ..jsonfast import dumps, loads
 from ..metadata.db import tx as tx  # re-exported: this module's callers use store.tx
 from .model import Endpoint, Network, PortBinding
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import sqlite3
+else:  # the C module: the sqlite3 package's dbapi2 imports datetime and collections (~2-3 ms)
+    import _sqlite3 as sqlite3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS net_networks (
@@ -80,9 +83,18 @@ CREATE INDEX IF NOT EXISTS net_ports_container ON net_ports(container_id);
 """
 
 
+_OBJECTS = ("net_networks", "net_sandboxes", "net_links", "net_endpoints", "net_endpoints_container",
+            "net_ports", "net_ports_container")
+
+
 def ensure_schema(conn: sqlite3.Connection) -> None:
-    """Create the ``net_*`` tables if missing (idempotent, one transaction)."""
-    apply_schema(conn, _SCHEMA)
+    """Create the ``net_*`` tables if missing (idempotent).  One read of ``sqlite_master`` when
+    they are all there (every call but the first on a root); else one write transaction."""
+    have = conn.execute(f"SELECT count(*) FROM sqlite_master WHERE name IN ({','.join('?' * len(_OBJECTS))})",
+                        _OBJECTS).fetchone()[0]
+    if have != len(_OBJECTS):
+        from ..metadata.db import apply_schema
+        apply_schema(conn, _SCHEMA)
 
 
 def _rows(conn: sqlite3.Connection, sql: str, args: tuple[object, ...] = ()) -> list[sqlite3.Row]:
@@ -95,16 +107,16 @@ def _rows(conn: sqlite3.Connection, sql: str, args: tuple[object, ...] = ()) -> 
 
 def _network(r: sqlite3.Row) -> Network:
     return Network(id=r["id"], name=r["name"], driver=r["driver"], bridge=r["bridge"], subnet=r["subnet"],
-                   gateway=r["gateway"], internal=bool(r["internal"]), labels=json.loads(r["labels"]),
-                   options=json.loads(r["options"]), created=r["created"], builtin=bool(r["builtin"]))
+                   gateway=r["gateway"], internal=bool(r["internal"]), labels=loads(r["labels"]),
+                   options=loads(r["options"]), created=r["created"], builtin=bool(r["builtin"]))
 
 
 def insert_network(conn: sqlite3.Connection, n: Network) -> None:
     conn.execute(
         "INSERT INTO net_networks (id, name, driver, bridge, subnet, gateway, internal, labels, options,"
         " created, builtin) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        (n.id, n.name, n.driver, n.bridge, n.subnet, n.gateway, int(n.internal), json.dumps(n.labels),
-         json.dumps(n.options), n.created, int(n.builtin)))
+        (n.id, n.name, n.driver, n.bridge, n.subnet, n.gateway, int(n.internal), dumps(n.labels),
+         dumps(n.options), n.created, int(n.builtin)))
 
 
 def delete_network(conn: sqlite3.Connection, network_id: str) -> None:
@@ -114,6 +126,11 @@ def delete_network(conn: sqlite3.Connection, network_id: str) -> None:
 
 def list_networks(conn: sqlite3.Connection) -> list[Network]:
     return [_network(r) for r in _rows(conn, "SELECT * FROM net_networks ORDER BY created, name")]
+
+
+def get_network(conn: sqlite3.Connection, network_id: str) -> Network | None:
+    rows = _rows(conn, "SELECT * FROM net_networks WHERE id=?", (network_id,))
+    return _network(rows[0]) if rows else None
 
 
 def find_networks(conn: sqlite3.Connection, ref: str) -> list[Network]:
@@ -143,7 +160,7 @@ class Sandbox(Record, frozen=True):
 
 def _sandbox(r: sqlite3.Row) -> Sandbox:
     return Sandbox(container_id=r["container_id"], name=r["name"], mode=r["mode"],
-                   options=json.loads(r["options"]), pid=r["pid"], pid_start=r["pid_start"],
+                   options=loads(r["options"]), pid=r["pid"], pid_start=r["pid_start"],
                    netns=r["netns"], netns_ino=r["netns_ino"], prepared=r["prepared"])
 
 
@@ -153,7 +170,7 @@ def put_sandbox(conn: sqlite3.Connection, container_id: str, name: str, mode: st
         "INSERT INTO net_sandboxes (container_id, name, mode, options, prepared) VALUES (?,?,?,?,?)"
         " ON CONFLICT(container_id) DO UPDATE SET name=excluded.name, mode=excluded.mode,"
         " options=excluded.options, prepared=excluded.prepared, pid=0, pid_start=0, netns='', netns_ino=0",
-        (container_id, name, mode, json.dumps(options), prepared))
+        (container_id, name, mode, dumps(options), prepared))
 
 
 def set_sandbox_netns(conn: sqlite3.Connection, container_id: str, pid: int, pid_start: int, netns: str,
@@ -196,12 +213,12 @@ def put_link(conn: sqlite3.Connection, container_id: str, network_id: str, alias
         "INSERT INTO net_links (container_id, network_id, aliases, ip, seq) VALUES (?,?,?,?,?)"
         " ON CONFLICT(container_id, network_id) DO UPDATE SET aliases=excluded.aliases, ip=excluded.ip"
         + (", seq=excluded.seq" if first else ""),
-        (container_id, network_id, json.dumps(list(aliases)), ip, seq))
+        (container_id, network_id, dumps(list(aliases)), ip, seq))
 
 
 def links_of(conn: sqlite3.Connection, container_id: str) -> list[Link]:
     rows = _rows(conn, "SELECT * FROM net_links WHERE container_id=? ORDER BY seq", (container_id,))
-    return [Link(r["container_id"], r["network_id"], tuple(json.loads(r["aliases"])), r["ip"], r["seq"])
+    return [Link(r["container_id"], r["network_id"], tuple(loads(r["aliases"])), r["ip"], r["seq"])
             for r in rows]
 
 
@@ -218,7 +235,7 @@ def delete_links(conn: sqlite3.Connection, container_id: str) -> None:
 def _endpoint(r: sqlite3.Row) -> Endpoint:
     return Endpoint(id=r["id"], network_id=r["network_id"], container_id=r["container_id"], ip=r["ip"],
                     prefixlen=int(r["subnet"].split("/")[1]) if r["subnet"] else 0, gateway=r["gateway"],
-                    mac=r["mac"], ifname=r["ifname"], veth=r["veth"], aliases=tuple(json.loads(r["aliases"])))
+                    mac=r["mac"], ifname=r["ifname"], veth=r["veth"], aliases=tuple(loads(r["aliases"])))
 
 
 _EP_SELECT = ("SELECT e.*, n.subnet AS subnet, n.gateway AS gateway FROM net_endpoints e"
@@ -230,7 +247,7 @@ def insert_endpoint(conn: sqlite3.Connection, ep: Endpoint) -> None:
         "INSERT INTO net_endpoints (id, network_id, container_id, ip, mac, ifname, veth, aliases)"
         " VALUES (?,?,?,?,?,?,?,?)",
         (ep.id, ep.network_id, ep.container_id, ep.ip, ep.mac, ep.ifname, ep.veth,
-         json.dumps(list(ep.aliases))))
+         dumps(list(ep.aliases))))
 
 
 def endpoints_of(conn: sqlite3.Connection, container_id: str) -> list[Endpoint]:
@@ -269,7 +286,10 @@ def ports_all(conn: sqlite3.Connection) -> list[PortRow]:
 
 
 def ports_of(conn: sqlite3.Connection, container_id: str) -> list[PortRow]:
-    return [p for p in ports_all(conn) if p.container_id == container_id]
+    return [PortRow(r["container_id"], r["container_ip"],
+                    PortBinding(r["container_port"], r["proto"], r["host_ip"], r["host_port"]))
+            for r in _rows(conn, "SELECT * FROM net_ports WHERE container_id=? ORDER BY host_port",
+                           (container_id,))]
 
 
 def insert_port(conn: sqlite3.Connection, container_id: str, container_ip: str, b: PortBinding) -> None:
