@@ -336,10 +336,11 @@ def release(conn: sqlite3.Connection, container_id: str) -> set[str]:
         row = conn.execute("SELECT netns FROM net_sandboxes WHERE container_id=?", (container_id,)).fetchone()
         if row is None or not row[0]:
             return set()
+    wait = None
     if eps:
-        from .link import delete_veths
+        from .link import start_deleting_veths
 
-        delete_veths([ep.veth for ep in eps])
+        wait = start_deleting_veths([ep.veth for ep in eps])  # the kernel works while the rows go
     if has_ports:
         from . import nat
 
@@ -349,6 +350,8 @@ def release(conn: sqlite3.Connection, container_id: str) -> set[str]:
         c.execute("DELETE FROM net_endpoints WHERE container_id=?", (container_id,))
         store.delete_ports(c, container_id)
         store.set_sandbox_netns(c, container_id, 0, 0, "", 0)
+    if wait is not None:
+        wait(1.0)
     return others
 
 

@@ -14,7 +14,7 @@ from .errors import NetworkSetupError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from typing import Any
 
 ENODEV, ENOENT, EEXIST = 19, 2, 17
@@ -110,18 +110,26 @@ def delete_link(name: str) -> None:
 
 
 def delete_veths(names: list[str], wait: float = 1.0) -> None:
-    """Delete veths (their peers go too) without waiting for the kernel's RCU barrier.
+    """Delete veths (their peers go too) and return once they are gone from the host, without
+    waiting for the kernel's RCU barrier (see ``start_deleting_veths``)."""
+    start_deleting_veths(names)(wait)
 
-    The kernel unlists a link ~1 ms into RTM_DELLINK, then spends 15-20 ms in ``rcu_barrier``
-    before the request returns: on the path of every container exit that would be most of the
-    network's cost.  So a thread (``_thread``: no ``threading`` import) sends the requests, in
-    one datagram, and this returns as soon as none of ``names`` is visible any more (or the
-    thread failed, or ``wait`` seconds passed); the thread finishes on its own, and a process
-    that exits meanwhile only exits once the kernel is done.  A link that could not be deleted
-    stays on its bridge, where ``cleanup_stale`` finds it."""
-    if not names:
-        return
+
+def start_deleting_veths(names: list[str]) -> Callable[[float], None]:
+    """Start deleting veths; returns ``wait(timeout)``, which returns once none of ``names`` is
+    visible any more (or the deletion failed, or ``timeout`` seconds passed).
+
+    The kernel unlists a link within ~1 ms of RTM_DELLINK, then spends 15-20 ms in
+    ``rcu_barrier`` before the request returns: on the path of every container exit that would
+    be most of the network's cost.  So a thread (``_thread``: no ``threading`` import) sends the
+    requests, in one datagram, and finishes on its own; the caller can do other work meanwhile
+    and then ``wait``.  A process that exits before the thread is done only exits once the kernel
+    is done.  A link that could not be deleted stays on its bridge, where ``cleanup_stale``
+    finds it."""
     import time
+
+    if not names:
+        return lambda timeout: None
     from _thread import start_new_thread
 
     from ._rtnl import Rtnl, del_link
@@ -140,10 +148,14 @@ def delete_veths(names: list[str], wait: float = 1.0) -> None:
             finished.append(True)
 
     start_new_thread(run, ())
-    deadline = time.monotonic() + wait
-    for name in names:
-        while not finished and _host_index(name) is not None and time.monotonic() < deadline:
-            time.sleep(0.0001)
+
+    def wait(timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        for name in names:
+            while not finished and _host_index(name) is not None and time.monotonic() < deadline:
+                time.sleep(0.0001)
+
+    return wait
 
 
 def bridge_ports(bridge: str) -> list[str]:
