@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import select
 import time
@@ -171,6 +172,30 @@ def test_exec_pause_resume_stats(make_bundle: Factory, runtime: Runtime) -> None
         _, status = os.waitpid(started.pid, 0)
         b.started.remove(started.pid)
         assert os.waitstatus_to_exitcode(status) == -9
+    finally:
+        os.close(r)
+        os.close(w)
+
+
+def test_pid_namespace_of_another_container(make_bundle: Factory, runtime: Runtime) -> None:
+    """A pid namespace given by path is joined; the caller's own children stay in its namespace
+    (the native runtime points its pid_for_children at the container's only for the fork)."""
+    a = make_bundle(["sh", "-c", "echo ready; exec sleep 60"])
+    r, w = os.pipe()
+    started = runtime.start(a.id, str(a.path), a.rootfs, Stdio(None, w, w))
+    a.started.append(started.pid)
+    try:
+        assert b"ready" in _wait_output(r, b"ready")
+        b = make_bundle(["sh", "-c", "echo $$; ps -o comm | grep -c sleep"])
+        for ns in b.spec["linux"]["namespaces"]:
+            if ns["type"] == "pid":
+                ns["path"] = f"/proc/{started.pid}/ns/pid"
+        (b.path / "config.json").write_text(json.dumps(b.spec))
+        res = run(runtime, b)
+        assert res.code == 0, res.err
+        pid, sleeps = res.out.split()
+        assert pid != "1" and sleeps == "1"
+        assert os.readlink("/proc/self/ns/pid_for_children") == os.readlink("/proc/self/ns/pid")
     finally:
         os.close(r)
         os.close(w)

@@ -130,7 +130,11 @@ def _mount_cgroup(ctx: InitContext, dest: str, opts: mountopts.MountOptions) -> 
             continue
         name = os.path.relpath(hc.mountpoint, "/sys/fs/cgroup")
         target = os.path.join(dest, name)
-        os.makedirs(target, exist_ok=True)
+        try:  # dest is the fresh tmpfs: no makedirs (and its stat calls) needed
+            os.mkdir(target)
+        except FileExistsError:
+            if not os.path.isdir(target):
+                raise
         linux.mount(os.path.join(hc.mountpoint, hc.path), target, None, linux.MS_BIND | linux.MS_REC)
         _remount_bind(target, base | ro)
         if "," in name:
@@ -169,14 +173,20 @@ def mount_spec_mounts(ctx: InitContext) -> None:
 def create_devices(ctx: InitContext) -> None:
     """mknod each ``linux.devices`` entry; bind-mount the host node when mknod is refused."""
     old = os.umask(0)
+    parents: set[str] = set()  # directories made (or found) already: most devices share /dev
     try:
         for dev in (ctx.spec.get("linux") or {}).get("devices") or []:
             path = secure_join(ctx.rootfs, dev["path"])
-            os.makedirs(os.path.dirname(path), exist_ok=True)
+            parent = os.path.dirname(path)
+            if parent not in parents:
+                os.makedirs(parent, exist_ok=True)
+                parents.add(parent)
             kind = stat.S_IFBLK if dev.get("type") == "b" else stat.S_IFCHR
             mode = dev.get("fileMode", 0o666) & 0o7777
-            if os.path.lexists(path):
+            try:
                 os.unlink(path)
+            except FileNotFoundError:
+                pass
             try:
                 os.mknod(path, kind | mode, os.makedev(dev["major"], dev["minor"]))
                 os.chown(path, dev.get("uid", 0), dev.get("gid", 0))
