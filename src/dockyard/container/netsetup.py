@@ -269,10 +269,13 @@ def attach(root: str, cid: str, pid: int) -> None:
 
 def release(root: str, cid: str) -> None:
     """After the container exited: veths, DNAT rules, addresses and ports freed.  Idempotent; also
-    fine when ``prepare`` was never called."""
+    fine when ``prepare`` was never called.  The veths are out of the kernel's link index when
+    this returns; /sys/class/net lists them ~1 ms longer (``forget`` waits for that)."""
     with connect(root) as conn:
         try:
-            others = fastpath.release(conn, cid)
+            # veths out of the kernel's link index; their sysfs entries follow within ~1 ms (forget
+            # waits for them): that millisecond is not spent before the monitor reports the exit
+            others = fastpath.release(conn, cid, settle=False)
         except sqlite3.OperationalError as err:
             if "no such table" not in str(err):
                 raise

@@ -325,10 +325,14 @@ def neighbours(conn: sqlite3.Connection, container_id: str) -> set[str]:
     return {r[0] for r in rows}
 
 
-def release(conn: sqlite3.Connection, container_id: str) -> set[str]:
+def release(conn: sqlite3.Connection, container_id: str, *, settle: bool = True) -> set[str]:
     """Undo ``attach`` and free the allocations of ``prepare``: veths, DNAT rules, IPs, ports.
     Idempotent (a read when there is nothing to do).  Returns the neighbours whose hosts files
-    must be rewritten (the caller's job: ``NetworkService.refresh_hosts``)."""
+    must be rewritten (the caller's job: ``NetworkService.refresh_hosts``).
+
+    The veths are out of the kernel's link index when this returns; with ``settle`` their
+    /sys/class/net entries are gone too (~1 ms more; without it ``forget`` or
+    ``link.wait_deleted`` in the same process waits for them)."""
     eps = store.endpoints_of(conn, container_id)
     has_ports = conn.execute("SELECT 1 FROM net_ports WHERE container_id=? LIMIT 1",
                              (container_id,)).fetchone() is not None
@@ -352,16 +356,25 @@ def release(conn: sqlite3.Connection, container_id: str) -> set[str]:
         store.set_sandbox_netns(c, container_id, 0, 0, "", 0)
     if wait is not None:
         wait(1.0)
+        if settle:
+            from .link import wait_deleted
+
+            wait_deleted(1.0)
     return others
 
 
 def forget(conn: sqlite3.Connection, container_id: str) -> set[str]:
-    """``rm``: release, then drop the sandbox and its links.  Returns the neighbours (see ``release``)."""
-    others = release(conn, container_id)
+    """``rm``: release, then drop the sandbox and its links.  Returns the neighbours (see
+    ``release``).  Veths this process deleted (also by unsettled releases) are gone from
+    /sys/class/net when this returns."""
+    others = release(conn, container_id, settle=False)
     known = conn.execute("SELECT 1 FROM net_sandboxes WHERE container_id=? UNION ALL"
                          " SELECT 1 FROM net_links WHERE container_id=? LIMIT 1",
                          (container_id, container_id)).fetchone()
     if known is not None:
         with store.tx(conn) as c:
             store.delete_sandbox(c, container_id)
+    link = sys.modules.get(f"{__package__}.link")
+    if link is not None:  # only a process that deleted veths has any to wait for
+        link.wait_deleted(1.0)
     return others

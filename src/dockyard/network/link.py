@@ -109,23 +109,29 @@ def delete_link(name: str) -> None:
         raise NetworkSetupError(f"cannot delete link {name}: {err.strerror or err}") from err
 
 
+_deleting: list[str] = []   # veths this process started deleting, until their sysfs entry is gone
+
+
 def delete_veths(names: list[str], wait: float = 1.0) -> None:
-    """Delete veths (their peers go too) and return once they are gone from the host, without
-    waiting for the kernel's RCU barrier (see ``start_deleting_veths``)."""
+    """Delete veths (their peers go too) and return once they are gone from the host (link
+    index and /sys/class/net), without waiting for the kernel's RCU barrier."""
     start_deleting_veths(names)(wait)
+    wait_deleted(wait)
 
 
 def start_deleting_veths(names: list[str]) -> Callable[[float], None]:
-    """Start deleting veths; returns ``wait(timeout)``, which returns once none of ``names`` is
-    visible any more (or the deletion failed, or ``timeout`` seconds passed).
+    """Start deleting veths; returns ``wait(timeout)``, which returns once none of ``names`` is in
+    the kernel's link index any more (``if_nametoindex`` fails, netlink dumps omit them), or the
+    deletion failed, or ``timeout`` seconds passed.  Their /sys/class/net entries follow ~1 ms
+    later: ``wait_deleted`` waits for those.
 
-    The kernel unlists a link within ~1 ms of RTM_DELLINK, then spends 15-20 ms in
-    ``rcu_barrier`` before the request returns: on the path of every container exit that would
-    be most of the network's cost.  So a thread (``_thread``: no ``threading`` import) sends the
-    requests, in one datagram, and finishes on its own; the caller can do other work meanwhile
-    and then ``wait``.  A process that exits before the thread is done only exits once the kernel
-    is done.  A link that could not be deleted stays on its bridge, where ``cleanup_stale``
-    finds it."""
+    The kernel unlists a link within ~0.5 ms of RTM_DELLINK, removes its sysfs entry after an
+    expedited RCU grace period, then spends 15-20 ms in ``rcu_barrier`` before the request
+    returns: on the path of every container exit that would be most of the network's cost.  So a
+    thread (``_thread``: no ``threading`` import) sends the requests, in one datagram, and
+    finishes on its own; the caller can do other work meanwhile and then ``wait``.  A process
+    that exits before the thread is done only exits once the kernel is done.  A link that could
+    not be deleted stays on its bridge, where ``cleanup_stale`` finds it."""
     import time
 
     if not names:
@@ -137,12 +143,15 @@ def start_deleting_veths(names: list[str]) -> Callable[[float], None]:
     r = Rtnl()
     requests = [del_link(name=n) for n in names]
     finished: list[bool] = []
+    _deleting.extend(names)
 
     def run() -> None:
         try:
             r.batch(requests, ignore=(ENODEV, ENOENT))
         except OSError:
-            pass
+            for n in names:  # nothing to wait for
+                if n in _deleting:
+                    _deleting.remove(n)
         finally:
             r.close()
             finished.append(True)
@@ -156,6 +165,19 @@ def start_deleting_veths(names: list[str]) -> Callable[[float], None]:
                 time.sleep(0.0001)
 
     return wait
+
+
+def wait_deleted(timeout: float = 1.0) -> None:
+    """Wait until the veths this process started deleting are gone from /sys/class/net too."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while _deleting:
+        path = f"/sys/class/net/{_deleting[-1]}"
+        while os.path.exists(path) and time.monotonic() < deadline:
+            time.sleep(0.0001)
+        if _deleting:
+            _deleting.pop()
 
 
 def bridge_ports(bridge: str) -> list[str]:

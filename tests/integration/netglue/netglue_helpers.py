@@ -70,6 +70,14 @@ def our_links(cfg: dict[str, object]) -> list[str]:
     return [n for n in os.listdir("/sys/class/net") if n.startswith(prefixes)]
 
 
+def our_indexed_links(cfg: dict[str, object]) -> list[str]:
+    """Like ``our_links``, from the kernel's link index (netlink, what ``ip link`` shows): a veth
+    that ``netsetup.release`` deleted leaves it first; its /sys/class/net entry follows ~1 ms
+    later (``netsetup.forget`` waits for that)."""
+    prefixes = tuple(str(cfg[k]) for k in ("bridge_prefix", "veth_prefix"))
+    return [name for _, name in socket.if_nameindex() if name.startswith(prefixes)]
+
+
 def start_netns() -> subprocess.Popen[bytes]:
     """``unshare --net --fork busybox sleep``: the caller kills the group (start_new_session)."""
     return subprocess.Popen(["unshare", "--net", "--fork", "--kill-child", BUSYBOX, "sleep", "600"],

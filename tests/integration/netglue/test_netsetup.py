@@ -8,7 +8,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from netglue_helpers import free_port, http_get, in_netns, kill_pid_and_wait, our_links, wait_listen
+from netglue_helpers import (
+    free_port,
+    http_get,
+    in_netns,
+    kill_pid_and_wait,
+    our_indexed_links,
+    our_links,
+    wait_listen,
+)
 
 from dockyard.container import netsetup
 from dockyard.errors import InvalidArgument, NotFound
@@ -92,7 +100,7 @@ def test_prepare_attach_serve_release(netroot: tuple[Path, dict[str, object]],
 
     netsetup.release(str(root), CID)
     netsetup.release(str(root), CID)            # idempotent
-    assert our_links(cfg) == [n for n in our_links(cfg) if not n.startswith(str(cfg["veth_prefix"]))]
+    assert not [n for n in our_indexed_links(cfg) if n.startswith(str(cfg["veth_prefix"]))]
     assert nat.chain_rules("nat", str(cfg["chain"])) == []
     assert netsetup.settings(str(root), CID)["IPAddress"] == ""
     with pytest.raises(OSError):
@@ -101,6 +109,7 @@ def test_prepare_attach_serve_release(netroot: tuple[Path, dict[str, object]],
     netsetup.prepare(str(root), CID2, "web2", {}, _hc(f"127.0.0.1:{hp}:3000"))
     netsetup.forget(str(root), CID2)
     netsetup.forget(str(root), CID)
+    assert not [n for n in our_links(cfg) if n.startswith(str(cfg["veth_prefix"]))]   # sysfs too
     assert netsetup.settings(str(root), CID)["Networks"] == {}
 
 
@@ -182,7 +191,9 @@ def test_restart_cycle(netroot: tuple[Path, dict[str, object]], netns: Callable[
         assert len(nat.chain_rules("nat", str(cfg["chain"]))) == 1
         kill_pid_and_wait(pid)
         netsetup.release(str(root), CID)
+        assert not [n for n in our_indexed_links(cfg) if n.startswith(str(cfg["veth_prefix"]))]
     netsetup.prepare(str(root), CID, "again", {}, hc)     # prepare twice without a release in between
     netsetup.prepare(str(root), CID, "again", {}, hc)
     netsetup.forget(str(root), CID)
     assert nat.chain_rules("nat", str(cfg["chain"])) == []
+    assert not [n for n in our_links(cfg) if n.startswith(str(cfg["veth_prefix"]))]
