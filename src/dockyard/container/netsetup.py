@@ -87,10 +87,11 @@ def _open(root: str) -> sqlite3.Connection:
     if not os.path.isdir(root):
         os.makedirs(root, exist_ok=True)
     # timeout= is SQLite's busy timeout (30 s): writers queue behind each other
-    conn = sqlite3.connect(os.path.join(root, "dockyard.db"), timeout=30, isolation_level=None,
-                           check_same_thread=False)
+    path = os.path.join(root, "dockyard.db")
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
     try:
-        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        # a -wal file exists only in WAL mode (the engine's database is always in it)
+        if not os.path.exists(path + "-wal") and conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
     except BaseException:

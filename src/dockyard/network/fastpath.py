@@ -201,18 +201,23 @@ def prepare(conn: sqlite3.Connection, config: NetConfig, root: str, container_id
             raise InvalidArgument("user specified IP address is supported on user defined networks only")
     for spec in opts.extra_hosts:
         etcfiles.parse_extra_host(spec)
-    for (network_id,) in conn.execute("SELECT network_id FROM net_links WHERE container_id=?", (container_id,)):
-        if primary is None or network_id != primary.id:
-            return False
-    if conn.execute("SELECT 1 FROM net_endpoints WHERE container_id=? UNION ALL"
-                    " SELECT 1 FROM net_ports WHERE container_id=? LIMIT 1",
-                    (container_id, container_id)).fetchone() is not None:
+    other_links, allocated = conn.execute(
+        "SELECT (SELECT count(*) FROM net_links WHERE container_id=?1 AND network_id<>?2),"
+        " EXISTS(SELECT 1 FROM net_endpoints WHERE container_id=?1)"
+        " OR EXISTS(SELECT 1 FROM net_ports WHERE container_id=?1)",
+        (container_id, primary.id if primary is not None else "")).fetchone()
+    if other_links:
+        return False
+    if allocated:
         release(conn, container_id)  # a restart without a stop in between
     eps: list[Endpoint] = []
     with store.tx(conn) as c:
         store.put_sandbox(c, container_id, opts.name, mode, options_json(opts), time.time())
         if primary is not None:
-            store.put_link(c, container_id, primary.id, (), "", first=True)
+            # the only link: what put_link(first=True) computes (seq -1), without its query
+            c.execute("INSERT INTO net_links (container_id, network_id, aliases, ip, seq) VALUES (?,?,'[]','',-1)"
+                      " ON CONFLICT(container_id, network_id) DO UPDATE SET aliases='[]', ip='', seq=-1",
+                      (container_id, primary.id))
             eps.append(new_endpoint(c, config, container_id, primary, "", (), set()))
             allocate_ports(c, container_id, eps[0].ip, opts.ports)
     d = os.path.join(root, "containers", container_id)
