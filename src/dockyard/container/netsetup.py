@@ -215,6 +215,8 @@ def prepare(root: str, cid: str, name: str, config: dict[str, Any], host_config:
     """Allocate the container's addresses and host ports (``PortAllocated``: "port is already
     allocated", before anything starts) and write ``<root>/containers/<cid>/hosts`` and
     ``resolv.conf``.  A restart (prepare again without release) first frees the old allocations."""
+    from .._trace import mark
+    mark("net: prepare")
     mode = _mode(host_config)
     join_path = ""
     netns = ""
@@ -251,6 +253,7 @@ def prepare(root: str, cid: str, name: str, config: dict[str, Any], host_config:
             write_in_place(cn.hosts_path, cn.hosts)
             write_in_place(cn.resolv_conf_path, cn.resolv_conf)
             netns = cn.netns
+    mark("net: prepared")
     if mode == "host":
         return NetPlan("host", False)
     if mode.startswith("container:"):
@@ -262,6 +265,8 @@ def attach(root: str, cid: str, pid: int) -> None:
     """From the monitor's ``on_created``: veths into the init's netns, addresses, routes, DNAT
     (``lo`` is the runtime's: both runtimes raise it).  On failure everything of this container
     is released and the error raised."""
+    from .._trace import mark
+    mark("net: attach")
     with connect(root) as conn:
         cfg = load_config(root)
         fastpath.attach(conn, cfg, cid, pid, loopback=False,
@@ -272,6 +277,8 @@ def release(root: str, cid: str) -> None:
     """After the container exited: veths, DNAT rules, addresses and ports freed.  Idempotent; also
     fine when ``prepare`` was never called.  The veths are out of the kernel's link index when
     this returns; /sys/class/net lists them ~1 ms longer (``forget`` waits for that)."""
+    from .._trace import mark
+    mark("net: release")
     with connect(root) as conn:
         try:
             # veths out of the kernel's link index; their sysfs entries follow within ~1 ms (forget
