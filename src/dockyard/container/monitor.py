@@ -312,6 +312,7 @@ def _supervise(store: Store, cid: str, status_w: int | None, attach_in: int | No
                     _write_status(status_w, f"err {e.exit_code} {e}".replace("\n", " "))
                     if c.host_config.get("AutoRemove"):
                         svc.remove(c.id, force=True, from_monitor=True)
+                        svc.finish_removals()
                     return e.exit_code
                 exit_code = e.exit_code
                 break

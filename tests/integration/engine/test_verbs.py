@@ -279,3 +279,7 @@ def test_run_rm_leaves_nothing_behind(dy: DY, runtime: str) -> None:
         time.sleep(0.05)
     assert _cgroups(short_id) == []
     assert os.listdir(os.path.join(dy.root, "trash")) == []
+    # a container that cannot start is removed as completely (its monitor exits right after)
+    p = dy("run", "--rm", "--runtime", runtime, "busybox", "no-such-command", check=False)
+    assert p.returncode == 127
+    assert os.listdir(os.path.join(dy.root, "trash")) == [] and dy.out("ps", "-aq") == ""
