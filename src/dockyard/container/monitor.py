@@ -153,6 +153,7 @@ def run_monitor(root: str, go_fd: int, status_w: int | None, attach_in: int | No
         store = Store(root)
         if preforked:  # what every start needs, while the caller creates the container
             from ..image import store as _images  # noqa: F401
+            from ..linux import _syscalls  # noqa: F401  # ctypes, for the network hook's setns
             from ..runtime import protocols as _protocols  # noqa: F401
             from ..runtime.native import runtime as _native  # noqa: F401
             from . import logs, netsetup, service  # noqa: F401
