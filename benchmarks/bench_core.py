@@ -151,7 +151,7 @@ def main() -> int:
     results: dict[str, dict[str, str]] = {}
     try:
         base = [DY_BIN if os.path.exists(DY_BIN) else "dockyard", "--root", root]
-        subprocess.run([sys.executable, "-m", "compileall", "-q", os.path.join(os.path.dirname(HERE), "src")],
+        subprocess.run([sys.executable, "-m", "compileall", "-q", "-f", os.path.join(os.path.dirname(HERE), "src")],
                        capture_output=True)
         subprocess.run([*base, "bootstrap", "busybox"], capture_output=True, check=True)
         results["dockyard"] = bench_engine("dockyard", base, "busybox", args)
