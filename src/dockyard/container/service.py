@@ -300,6 +300,17 @@ class ContainerService:
             "NetworkAliases": opts.aliases or None,
             "IPv4Address": opts.ip or "",
         }
+        mode = opts.network or "default"
+        if mode.startswith("container:"):  # docker refuses a missing (or its own) target at create
+            target = mode.partition(":")[2]
+            if not target:
+                raise InvalidArgument("invalid network mode: container: needs a container name or id")
+            self.get(target)
+        elif mode == "host" and not opts.hostname:  # docker: the host's name with the host's network
+            hostname = os.uname().nodename
+            config["Hostname"] = hostname
+            env = [f"HOSTNAME={hostname}"] + [e for e in env if not e.startswith("HOSTNAME=")]
+            config["Env"] = env
         if opts.publish or opts.publish_all:
             from . import netsetup
             host_config["PortBindingsRaw"] = list(opts.publish)

@@ -283,3 +283,14 @@ def test_run_rm_leaves_nothing_behind(dy: DY, runtime: str) -> None:
     p = dy("run", "--rm", "--runtime", runtime, "busybox", "no-such-command", check=False)
     assert p.returncode == 127
     assert os.listdir(os.path.join(dy.root, "trash")) == [] and dy.out("ps", "-aq") == ""
+
+
+def test_network_modes_hostname_and_missing_target(dy: DY) -> None:
+    # docker: --network host keeps the host's name; a container: target must exist at create
+    assert dy.out("run", "--rm", "--network", "host", "busybox", "hostname") == os.uname().nodename
+    before = dy.out("ps", "-aq")
+    for verb in ("create", "run"):
+        p = dy(verb, "--rm", "--network", "container:no-such-one", "busybox", "true", check=False)
+        assert p.returncode == 125 and "No such container: no-such-one" in p.stderr
+        assert len(p.stderr.strip().splitlines()) == 1
+    assert dy.out("ps", "-aq") == before

@@ -145,10 +145,15 @@ class _RawTerminal:
             termios.tcsetattr(0, termios.TCSADRAIN, self.saved)
 
 
-def _attached(ctx: Context, cid: str, stdin: bool, tty: bool, sig_proxy: bool = True, monitor: Any = None) -> int:
+def _attached(ctx: Context, cid: str, stdin: bool, tty: bool, sig_proxy: bool = True, monitor: Any = None,
+              remove_on_failure: bool = False) -> int:
     import _signal as signal  # type: ignore[import-not-found]  # the C module: signal imports enum
     svc = ctx.engine.containers
-    handle = svc.start(cid, attach=True, stdin=stdin, monitor=monitor)
+    try:
+        handle = svc.start(cid, attach=True, stdin=stdin, monitor=monitor)
+    except BaseException:
+        _remove_quietly(svc, cid, remove_on_failure)
+        raise
     if sig_proxy and not tty:
         def forward(signum: int, _frame: Any) -> None:
             try:
@@ -193,16 +198,22 @@ def cmd_run(ctx: Context, p: Parsed) -> int:
         try:
             svc.start(c.id, monitor=monitor)
         except BaseException:
-            if opts.auto_remove:
-                try:
-                    svc.remove(c.id, force=True)
-                except Exception:  # noqa: BLE001
-                    pass
+            _remove_quietly(svc, c.id, opts.auto_remove)
             raise
         print(c.id)
         return 0
     sys.stdout.flush()
-    return _attached(ctx, c.id, opts.open_stdin, opts.tty, p.sig_proxy, monitor=monitor)
+    return _attached(ctx, c.id, opts.open_stdin, opts.tty, p.sig_proxy, monitor=monitor,
+                     remove_on_failure=opts.auto_remove)
+
+
+def _remove_quietly(svc: Any, cid: str, wanted: bool) -> None:
+    """--rm: a container that could not be started is removed too, as docker does."""
+    if wanted:
+        try:
+            svc.remove(cid, force=True)
+        except Exception:  # noqa: BLE001
+            pass
 
 
 def cmd_start(ctx: Context, p: Parsed) -> int:
