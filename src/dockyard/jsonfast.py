@@ -66,6 +66,8 @@ if _json is not None:
 
 def dumps(obj: Any, *, compact: bool = True, sort_keys: bool = False) -> str:
     """``json.dumps(obj, separators=(",", ":"))`` (``compact``) or ``json.dumps(obj[, sort_keys])``."""
+    if compact and sort_keys:
+        raise ValueError("jsonfast.dumps: sort_keys is for the spaced form only (use json for canonical JSON)")
     if _json is None:  # pragma: no cover
         import json
         return json.dumps(obj, separators=(",", ":") if compact else None, sort_keys=sort_keys)
@@ -101,8 +103,15 @@ def loads(s: str | bytes) -> Any:
         obj, end = _scan(s, i)
     except StopIteration as err:
         raise JSONError(f"Expecting value: char {err.value}") from None
-    except ValueError as err:  # _json raises json.decoder.JSONDecodeError only if json is loaded
-        raise JSONError(str(err)) from None
+    except (ValueError, SystemError):
+        # _json builds its error from json.decoder.JSONDecodeError, found in sys.modules only: if
+        # json was never imported it fails with SystemError.  Errors are rare: let json say it.
+        import json
+        try:
+            json.loads(s)
+        except ValueError as err:
+            raise JSONError(str(err)) from None
+        raise JSONError("invalid JSON") from None
     while end < n and s[end] in _WS:
         end += 1
     if end != n:

@@ -52,3 +52,20 @@ def test_does_not_import_json_or_re() -> None:
             "print(sorted(m for m in ('json', 're', 'typing') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_invalid_text_without_json_loaded_is_a_value_error() -> None:
+    """_json builds its exception from json.decoder, which a lean process never imported."""
+    import subprocess
+    import sys
+    code = ("from dockyard import jsonfast\n"
+            "for bad in ['{bad', '\"abc', '{\"a\":1,}', '\"a\\x01\"', '[1,]', '']:\n"
+            "    try:\n"
+            "        jsonfast.loads(bad)\n"
+            "    except ValueError as e:\n"
+            "        assert 'char' in str(e) or 'invalid' in str(e), e\n"
+            "    else:\n"
+            "        raise SystemExit('accepted ' + bad)\n"
+            "print('ok')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr

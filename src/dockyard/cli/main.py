@@ -90,6 +90,17 @@ def run() -> None:
     sys.exit(code)
 
 
+def _stdout_broken() -> bool:
+    """Is our stdout a pipe whose reader went away (``dockyard ps | head -1``)?"""
+    import select
+    try:
+        p = select.poll()
+        p.register(1, 0)
+        return any(ev & select.POLLERR for _, ev in p.poll(0))
+    except (OSError, ValueError):
+        return False
+
+
 def _fail(message: str, code: int = 125) -> int:
     sys.stderr.write(f"dockyard: {message}\n")
     return code
@@ -165,7 +176,9 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(msg, e.exit_code)
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
+    except BrokenPipeError as e:
+        if not _stdout_broken():  # a pipe of dockyard's own (e.g. to a monitor that died): an error
+            return _fail(f"{e.strerror or e}")
         try:
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115
         except OSError:

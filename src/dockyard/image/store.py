@@ -200,7 +200,11 @@ class ImageStore:
         for k, _ in filters:
             if k not in ("dangling", "reference", "label", "before", "since"):
                 raise InvalidArgument(f"invalid filter '{k}'")
-        bounds = {k: self.record(self.resolve(v)).created for k, v in filters if k in ("before", "since")}
+        bounds: dict[str, float] = {}
+        if any(k in ("before", "since") for k, _ in filters):
+            from ..units import parse_timestamp  # RFC 3339 with any zone and precision -> seconds
+            bounds = {k: parse_timestamp(self.record(self.resolve(v)).created) for k, v in filters
+                      if k in ("before", "since")}
         want = None
         if repo:
             try:
@@ -223,8 +227,10 @@ class ImageStore:
                     labels = (self.open(rec.id).config().get("config") or {}).get("Labels") or {}
                     if lk not in labels or (leq and labels[lk] != lv):
                         names = []
-                elif k == "before" and not rec.created < bounds[k] or k == "since" and not rec.created > bounds[k]:
-                    names = []
+                elif k in ("before", "since"):
+                    created = parse_timestamp(rec.created)
+                    if (k == "before" and not created < bounds[k]) or (k == "since" and not created > bounds[k]):
+                        names = []
             if want is not None:
                 names = [n for n in names if _matches_repo(n, want)]
             if names:

@@ -173,11 +173,17 @@ def wait_deleted(timeout: float = 1.0) -> None:
 
     deadline = time.monotonic() + timeout
     while _deleting:
-        path = f"/sys/class/net/{_deleting[-1]}"
+        try:
+            name = _deleting[-1]
+        except IndexError:  # the deleting thread dropped it meanwhile (its delete failed)
+            break
+        path = f"/sys/class/net/{name}"
         while os.path.exists(path) and time.monotonic() < deadline:
             time.sleep(0.0001)
-        if _deleting:
-            _deleting.pop()
+        try:
+            _deleting.remove(name)
+        except ValueError:
+            pass
 
 
 def bridge_ports(bridge: str) -> list[str]:
