@@ -128,6 +128,12 @@ COMMANDS: tuple[Command, ...] = (
       "containers:cmd_start", (F("attach", "a", "bool", False, "Attach STDOUT/STDERR and forward signals"),
                                F("interactive", "i", "bool", False, "Attach container's STDIN")),
       min_args=1, aliases=("container start",)),
+    C("attach", "[OPTIONS] CONTAINER", "Attach local standard input, output, and error streams to a running "
+      "container", "containers:cmd_attach",
+      (F("detach-keys", None, "str", None, "Override the key sequence for detaching a container"),
+       F("no-stdin", None, "bool", False, "Do not attach STDIN"),
+       F("sig-proxy", None, "bool", True, "Proxy all received signals to the process")),
+      min_args=1, max_args=1, aliases=("container attach",)),
     C("stop", "[OPTIONS] CONTAINER [CONTAINER...]", "Stop one or more running containers",
       "containers:cmd_stop", STOP_FLAGS, min_args=1, aliases=("container stop",)),
     C("restart", "[OPTIONS] CONTAINER [CONTAINER...]", "Restart one or more containers",

@@ -13,6 +13,17 @@ containers it forked itself, i.e. it would be a daemon).  Its cost is measured i
 
 The CLI learns what happened through a pipe: ``ok <pid>`` once the process runs (or
 ``err <code> <message>``), then ``exit <code>`` when it ends, then EOF once cleanup is done.
+
+``dockyard attach``: while the container runs, the monitor listens on ``attach.sock`` in the
+container's directory (mode 0600, made before ``ok`` is reported, removed when the container
+stops).  It copies the output to every connected client as it pumps it to the log, and the
+clients' input to the container's stdin pipe or pty.  The wire format, both ways, is a frame of
+8 header bytes ``kind 0 0 0 <length: 4 bytes big-endian>`` then the payload.  Monitor to client:
+kind 1 stdout, 2 stderr (a tty's output is all kind 1), 3 the exit code in ASCII once it is
+recorded, then EOF.  Client to monitor: kind 0 stdin data, 1 a ``struct winsize`` for the pty.
+Clients never slow the container: every write is non-blocking and a client that falls
+``_CLIENT_LIMIT`` bytes behind (or errs) is dropped; input the container does not read stops
+the reading of the clients' input once ``_STDIN_LIMIT`` bytes wait.
 """
 
 from __future__ import annotations
@@ -28,6 +39,8 @@ from .._trace import mark
 TYPE_CHECKING = False  # no typing import: this module runs in the lean per-container monitor
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..store import Store
 
 
@@ -190,7 +203,7 @@ class _Resume:
     """What a monitor re-exec'd into a lean interpreter needs to carry on supervising a run."""
 
     def __init__(self, pid: int, console: int | None, out_r: int | None, err_r: int | None,
-                 stdin_w: int | None, restarts: int, started: float) -> None:
+                 stdin_w: int | None, restarts: int, started: float, listen: int | None = None) -> None:
         self.pid = pid
         self.console = console
         self.out_r = out_r
@@ -198,16 +211,18 @@ class _Resume:
         self.stdin_w = stdin_w
         self.restarts = restarts
         self.started = started
+        self.listen = listen
 
     def argv(self) -> list[str]:
         return [str(x if x is not None else -1) for x in (self.pid, self.console, self.out_r, self.err_r,
-                                                             self.stdin_w, self.restarts)] + [repr(self.started)]
+                                                             self.stdin_w, self.restarts, self.listen)
+                ] + [repr(self.started)]
 
     @classmethod
     def from_argv(cls, a: list[str]) -> _Resume:
-        n = [int(x) for x in a[:6]]
+        n = [int(x) for x in a[:7]]
         opt = [None if x < 0 else x for x in n]
-        return cls(n[0], opt[1], opt[2], opt[3], opt[4], n[5], float(a[6]))
+        return cls(n[0], opt[1], opt[2], opt[3], opt[4], n[5], float(a[7]), opt[6])
 
 
 def _exec_lean(root: str, cid: str, r: _Resume) -> None:
@@ -218,7 +233,7 @@ def _exec_lean(root: str, cid: str, r: _Resume) -> None:
     import sys
 
     import dockyard
-    for fd in (r.console, r.out_r, r.err_r, r.stdin_w):
+    for fd in (r.console, r.out_r, r.err_r, r.stdin_w, r.listen):
         if fd is not None:
             os.set_inheritable(fd, True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
@@ -241,14 +256,21 @@ def resume_main() -> None:
         from .logs import LogWriter, log_options
         with open(os.path.join(root, "containers", cid, "logopts"), "rb") as f:
             max_size, max_file = log_options(f.read())
-        log = LogWriter(os.path.join(root, "containers", cid, f"{cid}-json.log"), max_size, max_file)
-        exit_code = _pump(r.pid, r.console, r.out_r, r.err_r, log, None, None, None)
+        bundle = os.path.join(root, "containers", cid)
+        log = LogWriter(os.path.join(bundle, f"{cid}-json.log"), max_size, max_file)
+        att = None
+        if r.listen is not None:
+            os.set_inheritable(r.listen, False)
+            att = _Attach(r.listen, os.path.join(bundle, ATTACH_SOCK), r.stdin_w if r.stdin_w is not None
+                          else r.console)
+        exit_code = _pump(r.pid, r.console, r.out_r, r.err_r, log, None, None, None, att)
         if r.stdin_w is not None:
             os.close(r.stdin_w)
         log.close()
         from ..store import Store
         store = Store(root)
-        code = _supervise(store, cid, None, None, None, None, after_exit=(exit_code, r.restarts, r.started))
+        code = _supervise(store, cid, None, None, None, None, after_exit=(exit_code, r.restarts, r.started),
+                          att=att)
     finally:
         _close_quietly(store)
         os._exit(code & 0xFF)
@@ -256,7 +278,8 @@ def resume_main() -> None:
 
 def _supervise(store: Store, cid: str, status_w: int | None, attach_in: int | None,
                attach_out: int | None, attach_err: int | None,
-               after_exit: tuple[int, int, float] | None = None, needs_attach: bool = False) -> int:
+               after_exit: tuple[int, int, float] | None = None, needs_attach: bool = False,
+               att: _Attach | None = None) -> int:
     from ..errors import ContainerStartError
     from ..runtime.protocols import Stdio
     from .logs import LogWriter
@@ -320,6 +343,9 @@ def _supervise(store: Store, cid: str, status_w: int | None, attach_in: int | No
             mark("monitor: started")
             for fd in keep:
                 os.close(fd)
+            # made after the start (the container must not inherit it), before "ok": an attach
+            # right after `run -d` returns finds it
+            listen_fd = _attach_listen(bundle)
             from .model import proc_start_time
             svc.record_start(c.id, started.pid, proc_start_time(started.pid), os.getpid(), restarts)
             t0 = time.time()
@@ -334,11 +360,14 @@ def _supervise(store: Store, cid: str, status_w: int | None, attach_in: int | No
                     os.close(status_w)
                 store.close()
                 _exec_lean(store.root, c.id, _Resume(started.pid, started.console, out_r, err_r, stdin_pipe_w,
-                                                     restarts, t0))
+                                                     restarts, t0, listen_fd))
             if log is None:
                 log = LogWriter(svc.log_path(c.id), max_size, max_file)
+            if listen_fd is not None:
+                att = _Attach(listen_fd, os.path.join(bundle, ATTACH_SOCK),
+                              stdin_pipe_w if stdin_pipe_w is not None else started.console)
             exit_code = _pump(started.pid, started.console, out_r, err_r, log,
-                              attach_in if (tty and open_stdin) else None, attach_out, attach_err)
+                              attach_in if (tty and open_stdin) else None, attach_out, attach_err, att)
             if stdin_pipe_w is not None:
                 os.close(stdin_pipe_w)
         mark("monitor: exited")
@@ -357,6 +386,9 @@ def _supervise(store: Store, cid: str, status_w: int | None, attach_in: int | No
         if oom and exit_code == 0:
             exit_code = 137
         c = svc.record_exit(c.id, exit_code, oom)
+        if att is not None:  # its clients return now, the exit recorded
+            att.finish(exit_code)
+            att = None
         name = policy.get("Name") or "no"
         max_retry = int(policy.get("MaximumRetryCount") or 0)
         restart = False
@@ -415,8 +447,11 @@ def _delete_runtime_state(runtime: object, cid: str, bundle: str) -> None:
 
 
 def _pump(pid: int, console: int | None, out_r: int | None, err_r: int | None, log: object,
-          stdin_src: int | None, attach_out: int | None, attach_err: int | None) -> int:
-    """Copy output to the log and attached fds until the process exits and its output ends."""
+          stdin_src: int | None, attach_out: int | None, attach_err: int | None, att: _Attach | None = None
+          ) -> int:
+    """Copy output to the log, attached fds and attach clients until the process exits and its
+    output ends.  The attach socket stops listening then; its clients get the exit code from
+    ``att.finish`` once the exit is recorded."""
     streams: dict[int, str] = {}
     if console is not None:
         streams[console] = "stdout"
@@ -434,6 +469,8 @@ def _pump(pid: int, console: int | None, out_r: int | None, err_r: int | None, l
     for fd in streams:
         poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
     poller.register(pidfd, select.POLLIN)
+    if att is not None:
+        att.start(poller, console)
     if stdin_src is not None and console is not None:
         poller.register(stdin_src, select.POLLIN | select.POLLHUP)
         # the attached CLI's terminal size follows into the container's pty (the CLI forwards
@@ -444,7 +481,14 @@ def _pump(pid: int, console: int | None, out_r: int | None, err_r: int | None, l
         timeout = None if status is None else max(0, int((exited_at + 0.5 - time.monotonic()) * 1000))
         if status is not None and timeout == 0:
             break  # grandchildren holding the pipes: stop waiting for them
-        for fd, _ev in poller.poll(timeout):
+        for fd, ev in poller.poll(timeout):
+            if att is not None:
+                try:
+                    if att.handle(fd, ev):
+                        continue
+                except Exception:  # noqa: BLE001 - never let attach clients cost the container its monitor
+                    att.abandon()
+                    att = None
             if fd == pidfd:
                 _, st = os.waitpid(pid, 0)
                 status = st
@@ -465,6 +509,8 @@ def _pump(pid: int, console: int | None, out_r: int | None, err_r: int | None, l
                     except OSError:
                         pass
                 continue
+            if fd not in streams:  # an attach client dropped earlier in this batch of events
+                continue
             try:
                 data = os.read(fd, 65536)
             except BlockingIOError:
@@ -480,6 +526,12 @@ def _pump(pid: int, console: int | None, out_r: int | None, err_r: int | None, l
                 continue
             stream = streams[fd]
             log.write(stream, data)  # type: ignore[attr-defined]
+            if att is not None and att.out:
+                try:
+                    att.send(1 if stream == "stdout" else 2, data)
+                except Exception:  # noqa: BLE001
+                    att.abandon()
+                    att = None
             target = targets[stream]
             if target is not None:
                 try:
@@ -487,6 +539,8 @@ def _pump(pid: int, console: int | None, out_r: int | None, err_r: int | None, l
                 except OSError:
                     targets[stream] = None
     os.close(pidfd)
+    if att is not None:
+        att.stop_listening()
     for fd in list(streams):
         if fd != console:
             os.close(fd)
@@ -509,6 +563,290 @@ def _pump(pid: int, console: int | None, out_r: int | None, err_r: int | None, l
     if os.WIFSIGNALED(status):
         return 128 + os.WTERMSIG(status)
     return 255
+
+
+ATTACH_SOCK = "attach.sock"
+_CLIENT_LIMIT = 4 << 20  # output a client may lag behind before it is dropped
+_STDIN_LIMIT = 1 << 16  # input waiting for the container before clients are no longer read
+_TIOCSWINSZ = 0x5414
+
+
+def _attach_listen(bundle: str) -> int | None:
+    """Listen on ``<bundle>/attach.sock`` (mode 0600; a stale one is replaced); None if that
+    fails (the container runs, only not attachable).  Bound through /proc/self/fd: the path may
+    be longer than a socket address allows (108 bytes)."""
+    import _socket  # the C module: "socket" imports enum, selectors, ...
+    try:
+        d = os.open(bundle, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    s = None
+    try:
+        path = f"/proc/self/fd/{d}/{ATTACH_SOCK}"
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+        s = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM | _socket.SOCK_NONBLOCK | _socket.SOCK_CLOEXEC)
+        old = os.umask(0o177)
+        try:
+            s.bind(path)
+        finally:
+            os.umask(old)
+        s.listen(16)
+        fd: int = s.detach()
+        return fd
+    except OSError:
+        if s is not None:
+            s.close()
+        return None
+    finally:
+        os.close(d)
+
+
+def _frame(kind: int, data: bytes) -> bytes:
+    return bytes((kind, 0, 0, 0)) + len(data).to_bytes(4, "big") + data
+
+
+class _Attach:
+    """The ``dockyard attach`` clients of a running container (see the module docstring).
+
+    Part of the monitor's single poll loop: no thread, the C ``_socket`` module only (the lean
+    monitor's RSS is measured), every client descriptor non-blocking."""
+
+    def __init__(self, listen_fd: int, path: str, stdin_dst: int | None) -> None:
+        self.sock: Any = None  # a _socket.socket on listen_fd, made by the first accept (an idle monitor
+        # does not load the module: its RSS is measured)
+        self.listen_fd: int | None = listen_fd
+        self.path = path
+        self.stdin_dst = stdin_dst  # the container's stdin pipe, or its pty (may be None)
+        self.out: dict[int, bytearray] = {}  # client -> output it has not taken yet
+        self.inbuf: dict[int, bytearray] = {}  # client -> the start of an incomplete frame
+        self.pending = bytearray()  # client input the container has not read yet
+        self.poller: select.poll | None = None
+        self.console_mask = 0  # when stdin_dst is the pty: the pump's mask for it
+
+    def start(self, poller: select.poll, console: int | None) -> None:
+        self.poller = poller
+        assert self.listen_fd is not None
+        poller.register(self.listen_fd, select.POLLIN)
+        if self.stdin_dst is not None:
+            os.set_blocking(self.stdin_dst, False)
+            if self.stdin_dst == console:
+                self.console_mask = select.POLLIN | select.POLLHUP | select.POLLERR
+
+    def _mask(self, fd: int) -> int:
+        m = select.POLLOUT if self.out[fd] else 0
+        if len(self.pending) < _STDIN_LIMIT:
+            m |= select.POLLIN
+        return m
+
+    def _remask(self) -> None:
+        assert self.poller is not None
+        for fd in self.out:
+            self.poller.modify(fd, self._mask(fd))
+
+    def handle(self, fd: int, ev: int) -> bool:
+        """One poll event: True if it was ours (False: the pump reads it)."""
+        if fd == self.listen_fd:
+            self._accept()
+            return True
+        if fd in self.out:
+            if ev & select.POLLOUT:
+                self._flush(fd)
+            if fd in self.out and ev & (select.POLLIN | select.POLLHUP | select.POLLERR):
+                self._read(fd)
+            return True
+        if fd == self.stdin_dst:
+            if not self.console_mask:  # the stdin pipe: room, or its reader is gone
+                self._feed()
+                return True
+            if ev & select.POLLOUT:
+                self._feed()
+            return not ev & (select.POLLIN | select.POLLHUP | select.POLLERR)  # the pty's output: the pump's
+        return False
+
+    def _accept(self) -> None:
+        assert self.poller is not None
+        if self.sock is None:
+            import _socket
+            self.sock = _socket.socket(fileno=self.listen_fd)
+        while True:
+            try:
+                fd, _ = self.sock._accept()  # accept4(SOCK_CLOEXEC), a bare fd
+            except OSError:
+                return
+            os.set_blocking(fd, False)
+            self.out[fd] = bytearray()
+            self.inbuf[fd] = bytearray()
+            self.poller.register(fd, self._mask(fd))
+
+    def drop(self, fd: int) -> None:
+        if self.poller is not None:
+            try:
+                self.poller.unregister(fd)
+            except (KeyError, OSError):
+                pass
+        del self.out[fd]
+        del self.inbuf[fd]
+        os.close(fd)
+
+    def send(self, kind: int, data: bytes) -> None:
+        """Output to every client, never blocking: what a client cannot take now waits (up to
+        _CLIENT_LIMIT bytes, else the client is dropped)."""
+        frame = _frame(kind, data)
+        for fd, buf in list(self.out.items()):
+            if buf:
+                buf += frame
+                if len(buf) > _CLIENT_LIMIT:
+                    self.drop(fd)
+                continue
+            try:
+                n = os.write(fd, frame)
+            except BlockingIOError:
+                n = 0
+            except OSError:
+                self.drop(fd)
+                continue
+            if n < len(frame):
+                buf += frame[n:]
+                if self.poller is not None:
+                    self.poller.modify(fd, self._mask(fd))
+
+    def _flush(self, fd: int) -> None:
+        buf = self.out[fd]
+        try:
+            n = os.write(fd, buf)
+        except BlockingIOError:
+            return
+        except OSError:
+            self.drop(fd)
+            return
+        del buf[:n]
+        if not buf and self.poller is not None:
+            self.poller.modify(fd, self._mask(fd))
+
+    def _read(self, fd: int) -> None:
+        try:
+            data = os.read(fd, 65536)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self.drop(fd)
+            return
+        buf = self.inbuf[fd]
+        buf += data
+        while len(buf) >= 8:
+            n = int.from_bytes(buf[4:8], "big")
+            if len(buf) < 8 + n:
+                break
+            kind, payload = buf[0], bytes(buf[8:8 + n])
+            del buf[:8 + n]
+            if kind == 0 and self.stdin_dst is not None:
+                self.pending += payload
+            elif kind == 1 and self.stdin_dst is not None and len(payload) == 8:
+                import fcntl
+                try:
+                    fcntl.ioctl(self.stdin_dst, _TIOCSWINSZ, payload)
+                except OSError:
+                    pass  # not a pty
+        if self.pending:
+            self._feed()
+
+    def _feed(self) -> None:
+        """Client input into the container's stdin as far as it takes it now."""
+        assert self.poller is not None
+        if self.stdin_dst is None:
+            self.pending.clear()
+            return
+        try:
+            n = os.write(self.stdin_dst, self.pending)
+        except BlockingIOError:
+            n = 0
+        except OSError:  # nobody reads the container's stdin any more
+            self.pending.clear()
+            n = 0
+        del self.pending[:n]
+        try:  # wait for room only while there is input left (the pty is also the pump's)
+            if self.console_mask:
+                self.poller.modify(self.stdin_dst, self.console_mask | (select.POLLOUT if self.pending else 0))
+            elif self.pending:
+                self.poller.register(self.stdin_dst, select.POLLOUT)
+            else:
+                self.poller.unregister(self.stdin_dst)
+        except (KeyError, OSError):
+            pass
+        self._remask()
+
+    def stop_listening(self) -> None:
+        """The container exited: no new clients; the socket file goes."""
+        if self.listen_fd is not None:
+            if self.poller is not None:
+                try:
+                    self.poller.unregister(self.listen_fd)
+                except (KeyError, OSError):
+                    pass
+            if self.sock is not None:
+                self.sock.close()
+            else:
+                os.close(self.listen_fd)
+            self.listen_fd = None
+            try:
+                os.unlink(self.path)
+            except OSError:
+                pass
+        if self.poller is not None and self.stdin_dst is not None and self.pending:
+            try:  # no more waiting for room in the container's stdin
+                if self.console_mask:
+                    self.poller.modify(self.stdin_dst, self.console_mask)
+                else:
+                    self.poller.unregister(self.stdin_dst)
+            except (KeyError, OSError):
+                pass
+        self.pending.clear()
+        self.stdin_dst = None
+        self.poller = None
+
+    def abandon(self) -> None:
+        """Something went wrong: no attach for this run any more (the container goes on)."""
+        self.stop_listening()
+        for fd in list(self.out):
+            try:
+                self.drop(fd)
+            except OSError:
+                pass
+
+    def finish(self, code: int) -> None:
+        """The exit is recorded: each client gets its code (after what output it can still take;
+        the container is gone, so waiting a little for slow clients blocks nothing but this
+        monitor's tidying, and for half a second at most)."""
+        self.stop_listening()
+        frame = _frame(3, str(code).encode())
+        deadline = time.monotonic() + 0.5
+        for fd, buf in list(self.out.items()):
+            buf += frame
+            try:
+                _write_until(fd, bytes(buf), deadline)
+            except OSError:
+                pass
+            self.drop(fd)
+
+
+def _write_until(fd: int, data: bytes, deadline: float) -> None:
+    """Write what a client takes until the ``deadline`` (one that does not read loses the rest)."""
+    view = memoryview(data)
+    while view:
+        try:
+            n = os.write(fd, view)
+        except BlockingIOError:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            select.select([], [fd], [], left)
+            continue
+        view = view[n:]
 
 
 def _copy_winsize(src: int, dst: int) -> None:

@@ -763,6 +763,34 @@ class ContainerService:
                 proc["capabilities"] = {**caps, "effective": [], "permitted": []}
         return c, proc
 
+    # --- attach ---------------------------------------------------------------------------
+
+    def attach_socket(self, ref: str) -> tuple[Container, int]:
+        """Connect to the monitor of a running container (``attach.sock``, see container/monitor.py):
+        the container and a connected non-blocking descriptor.  docker's errors for a container
+        that is not running; the socket of one that is exiting right now may be gone already,
+        of one restarting not made yet: then wait a little for it."""
+        from .attach import connect
+        from .monitor import ATTACH_SOCK
+        c = self.get(ref)
+        deadline = time.monotonic() + 5.0
+        while True:
+            if c.status == "paused":
+                raise Conflict("You cannot attach to a paused container, unpause it first")
+            if c.status == "restarting" and time.monotonic() >= deadline:
+                raise Conflict("You cannot attach to a restarting container, wait until it is running")
+            if c.status not in ("running", "restarting"):
+                raise Conflict("You cannot attach to a stopped container, start it first")
+            if c.status == "running":
+                try:
+                    return c, connect(os.path.join(self.bundle_dir(c.id), ATTACH_SOCK))
+                except (FileNotFoundError, ConnectionRefusedError):
+                    if time.monotonic() >= deadline:  # e.g. started by a dockyard without attach
+                        raise Conflict(f"cannot attach to container {c.id[:12]}: its monitor does not accept "
+                                       "attach (restart the container)") from None
+            time.sleep(0.02)
+            c = self.get(c.id)
+
     # --- queries --------------------------------------------------------------------------
 
     def top(self, ref: str) -> list[int]:

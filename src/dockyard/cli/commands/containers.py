@@ -658,3 +658,58 @@ def cmd_stats(ctx: Context, p: Parsed) -> int:
                          "PIDs": "0"})
     render(p.format, rows, STATS_TABLE, STATS_HEADERS)
     return 0
+
+
+# --- attach -----------------------------------------------------------------------------------
+
+def cmd_attach(ctx: Context, p: Parsed) -> int:
+    """docker attach: the output of a running container from now on, stdin to it (-i), signals
+    proxied (no tty), ctrl-p ctrl-q detaches (tty); the container's exit code."""
+    from ...container.attach import DEFAULT_DETACH_KEYS, Detached, Relay, parse_detach_keys
+    from ...errors import DockyardError
+    svc = ctx.engine.containers
+    try:
+        keys = parse_detach_keys(p.detach_keys) if p.detach_keys else DEFAULT_DETACH_KEYS
+        c = svc.get(p.args[0])
+        tty = bool(c.config.get("Tty"))
+        if tty and not p.no_stdin and c.status == "running" and not os.isatty(0):
+            raise InvalidArgument("the input device is not a TTY")
+        c, sock = svc.attach_socket(c.id)
+    except DockyardError as e:  # docker attach fails with 1, whatever the reason
+        ctx.err(f"dockyard: {e}")
+        return 1
+    stdin = bool(c.config.get("OpenStdin")) and not p.no_stdin
+    ctx.close()  # nothing to keep open for the duration: the database is read again at the end
+    relay = Relay(sock, stdin=stdin, detach_keys=keys)
+    _attach_signals(relay, c, tty, stdin, p.sig_proxy)
+    try:
+        with _RawTerminal(tty and stdin):
+            code = relay.run()
+    except Detached as e:
+        ctx.err(str(e))
+        return 1
+    finally:
+        os.close(sock)
+    if code is None:  # the monitor ended without a word: dropped (too slow a reader), or it died
+        c = svc.get(c.id)
+        if c.running:
+            ctx.err("dockyard: attach: the container's monitor dropped this client (its output was not read "
+                    "fast enough)")
+            return 1
+        code = c.exit_code
+    return code
+
+
+def _attach_signals(relay: Any, c: Any, tty: bool, stdin: bool, sig_proxy: bool) -> None:
+    import _signal as signal  # type: ignore[import-not-found]  # the C module: signal imports enum
+    if sig_proxy and not tty:
+        def forward(signum: int, _frame: Any) -> None:
+            try:
+                os.kill(c.pid, signum)
+            except OSError:
+                pass
+        for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2):
+            signal.signal(s, forward)
+    if tty and os.isatty(1):
+        relay.send_winsize(1)
+        signal.signal(signal.SIGWINCH, lambda *_: relay.send_winsize(1))
