@@ -171,7 +171,7 @@ def main() -> int:
                                    capture_output=True)
                 results[eng] = bench_engine(eng, cmd, "busybox", args)
     finally:
-        subprocess.run(["pkill", "-f", "--", f"--root {root}"], check=False)
+        subprocess.run(["pkill", "-f", "--", root], check=False)
         shutil.rmtree(root, ignore_errors=True)
     rows = list(next(iter(results.values())).keys())
     engines = list(results)

@@ -55,9 +55,11 @@ class MonitorProcess:
     def go(self, cid: str, needs_attach: bool) -> None:
         """Tell the monitor which container to start; its status comes on ``status_r``."""
         assert self.go_w is not None
-        os.write(self.go_w, f"go {cid} {int(needs_attach)}\n".encode())
-        os.close(self.go_w)
-        self.go_w = None
+        try:
+            os.write(self.go_w, f"go {cid} {int(needs_attach)}\n".encode())
+        finally:
+            os.close(self.go_w)
+            self.go_w = None
 
     def cancel(self) -> None:
         """Nothing to start after all: the monitor exits (EOF on its go pipe) and is reaped."""
@@ -292,6 +294,7 @@ def _supervise(store: Store, cid: str, status_w: int | None, attach_in: int | No
     tty = bool(c.config.get("Tty"))
     open_stdin = bool(c.config.get("OpenStdin"))
     max_size, max_file = parse_log_opts(c.host_config.get("LogConfig", {}).get("Config") or {})
+    auto_remove = bool(c.host_config.get("AutoRemove"))
     policy = c.host_config.get("RestartPolicy") or {"Name": "no", "MaximumRetryCount": 0}
     detached = attach_out is None and attach_err is None and attach_in is None
     lean = detached and os.environ.get("DOCKYARD_LEAN_MONITOR", "1") != "0"
@@ -377,6 +380,11 @@ def _supervise(store: Store, cid: str, status_w: int | None, attach_in: int | No
         except Exception:  # noqa: BLE001
             pass
         mark("monitor: oom checked")
+        if not auto_remove:
+            # before the exit is recorded: from then on a new start may reuse this cgroup path,
+            # and removing the cgroup kills whatever is in it.  (--rm: the record goes away, and
+            # nothing can start in this cgroup again: removed after the CLI has its answer.)
+            _delete_runtime_state(runtime, c.id, bundle)
         from . import netsetup
         try:
             netsetup.release(store.root, cid)
@@ -399,7 +407,8 @@ def _supervise(store: Store, cid: str, status_w: int | None, attach_in: int | No
                 restart = max_retry == 0 or restarts < max_retry
         if not restart:
             break
-        _delete_runtime_state(runtime, c.id, bundle)
+        if auto_remove:
+            _delete_runtime_state(runtime, c.id, bundle)
         if time.time() - t0 > 10:
             restarts_backoff = 0
         else:
@@ -433,7 +442,8 @@ def _supervise(store: Store, cid: str, status_w: int | None, attach_in: int | No
     # and ports are free.  What is left is invisible to users: the empty cgroups, deleting the
     # moved directory, and closing the database (a WAL checkpoint).
     _write_status(status_w, "done")
-    _delete_runtime_state(runtime, c.id, svc.moved_bundle(c.id))
+    if auto_remove:
+        _delete_runtime_state(runtime, c.id, svc.moved_bundle(c.id))
     svc.finish_removals()
     mark("monitor: tidied")
     return 0

@@ -125,21 +125,29 @@ class StartHandle(Record):
             self.status_fd = None
 
 
-_UNREAPED: list[int] = []
+_UNREAPED: list[int] = []  # pidfds of monitors still finishing their cleanup (see StartHandle.wait_exit)
 
 
 def _reap(pid: int | None = None) -> None:
     """Collect finished monitors (ours are children of the process that started them) without
-    blocking; one still finishing its cleanup is remembered and collected on a later call."""
-    pending = _UNREAPED + ([pid] if pid else [])
-    _UNREAPED.clear()
-    for p in pending:
+    blocking; one still finishing its cleanup is remembered (by pidfd: a pid could be reused
+    once someone else reaps it) and collected on a later call."""
+    if pid:
         try:
-            done, _ = os.waitpid(p, os.WNOHANG)
+            _UNREAPED.append(os.pidfd_open(pid))
+        except OSError:
+            pass  # already reaped
+    still = []
+    for fd in _UNREAPED:
+        try:
+            pending = os.waitid(os.P_PIDFD, fd, os.WEXITED | os.WNOHANG) is None
         except ChildProcessError:
-            continue
-        if done == 0:
-            _UNREAPED.append(p)
+            pending = False  # reaped elsewhere
+        if pending:
+            still.append(fd)
+        else:
+            os.close(fd)
+    _UNREAPED[:] = still
 
 
 class ContainerService:
@@ -151,6 +159,8 @@ class ContainerService:
     # --- lookup ---------------------------------------------------------------------------
 
     def get(self, ref: str) -> Container:
+        if _UNREAPED:
+            _reap()
         ref = ref.lstrip("/") if ref.startswith("/") else ref
         row = self.db.one("SELECT * FROM containers WHERE id=? OR name=?", (ref, ref))
         if row is None and ref and all(ch in "0123456789abcdef" for ch in ref):
@@ -469,7 +479,10 @@ class ContainerService:
             from .monitor import fork_monitor
             monitor = fork_monitor(self.store.root, attach=attach, stdin=stdin, preforked=False)
         pid, r = monitor.pid, monitor.status_r
-        monitor.go(c.id, needs_attach)
+        try:
+            monitor.go(c.id, needs_attach)
+        except OSError:
+            pass  # the monitor died (EPIPE): its status pipe gives EOF below, an error is raised
         from .monitor import decode_status
         line = b""
         while not line.endswith(b"\n"):
@@ -559,7 +572,18 @@ class ContainerService:
                             break
                 finally:
                     os.close(fd)
-        self.get(c.id)  # reconcile if the monitor is gone
+        try:
+            self.get(c.id)  # reconcile if the monitor is gone
+        except ContainerNotFound:
+            pass  # --rm: the monitor has removed it already
+
+    def _latest(self, c: Container) -> Container:
+        """The container's record now; a --rm container its monitor just removed: the last one seen."""
+        try:
+            return self.get(c.id)
+        except ContainerNotFound:
+            from .._record import replace
+            return replace(c, status="exited", pid=0, pid_start=0)
 
     def stop(self, ref: str, timeout: int | None = None, sig: str | None = None) -> Container:
         c = self.get(ref)
@@ -568,7 +592,7 @@ class ContainerService:
         self._set_manual_stop(c.id)
         if c.status == "restarting" or not alive(c.pid, c.pid_start):
             self._wait_monitor(c)
-            return self.get(c.id)
+            return self._latest(c)
         signum = signal_number(sig or c.config.get("StopSignal"))
         if timeout is None:
             timeout = c.config.get("StopTimeout")
@@ -588,13 +612,16 @@ class ContainerService:
             self._kill_now(c)
             self._wait_gone(c, 10.0)
         self._wait_monitor(c)
-        return self.get(c.id)
+        return self._latest(c)
 
     def _kill_now(self, c: Container) -> None:
-        try:
-            os.kill(c.pid, _signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        # never a bare os.kill(pid): pid 0 (a restarting container) would be our own process
+        # group, and a recorded pid may have been reused by an unrelated process
+        if alive(c.pid, c.pid_start):
+            try:
+                os.kill(c.pid, _signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         if c.status == "paused":
             try:
                 self.runtime_for(c).resume(c.id, self.bundle_dir(c.id))
@@ -613,7 +640,7 @@ class ContainerService:
         if signum == _signal.SIGKILL:
             self._wait_gone(c, 10.0)
             self._wait_monitor(c)
-        return self.get(c.id)
+        return self._latest(c)
 
     def restart(self, ref: str, timeout: int | None = None) -> Container:
         c = self.stop(ref, timeout)

@@ -54,6 +54,35 @@ class DY:
             self("rm", "-f", *ids, check=False)
 
 
+def _processes_of(root: str) -> list[int]:
+    pids = []
+    for name in os.listdir("/proc"):
+        if name.isdigit() and int(name) != os.getpid():
+            try:
+                with open(f"/proc/{name}/cmdline", "rb") as f:
+                    if root.encode() in f.read():
+                        pids.append(int(name))
+            except OSError:
+                pass
+    return pids
+
+
+def wait_for_monitors(root: str, timeout: float = 10.0) -> None:
+    """After ``rm -f`` of everything: let the monitors finish tidying up (a monitor, lean ones
+    included, still writes to the store for a moment after a container is gone; deleting the
+    root under it would let it create the root again), then kill whatever is still there."""
+    import signal
+    import time
+    deadline = time.monotonic() + timeout
+    while _processes_of(root) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for pid in _processes_of(root):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
 @pytest.fixture(scope="session")
 def store_root() -> Iterator[str]:
     if REASON:
@@ -66,7 +95,7 @@ def store_root() -> Iterator[str]:
         yield root
     finally:
         dy.cleanup()
-        subprocess.run(["pkill", "-f", "--", f"--root {root}"], check=False)
+        wait_for_monitors(root)
         cleanup_network(Path(root), net)
         shutil.rmtree(root, ignore_errors=True)
 
@@ -90,6 +119,7 @@ def fresh_root() -> Iterator[DY]:
         yield d
     finally:
         d.cleanup()
+        wait_for_monitors(root)
         cleanup_network(Path(root), net)
         shutil.rmtree(root, ignore_errors=True)
 

@@ -32,3 +32,30 @@ def test_library_build_run_save_load_networks_volumes(fresh_root: DY, tmp_path: 
             assert "bridge" in [n.name for n in nets.list()]
     finally:
         engine.close()
+
+
+def test_library_attached_start_leaves_no_zombie(dy: DY) -> None:
+    """wait_exit returns at the monitor's 'done' while it still tidies up; the engine collects it
+    later instead of leaving a zombie in a long-lived program."""
+    import os
+    import time
+    engine = dockyard.Engine(dy.root)
+    try:
+        c = engine.containers.create(dockyard.CreateOptions(image="busybox", cmd=["true"], network="none"))
+        handle = engine.containers.start(c.id, attach=True)
+        assert handle.wait_exit() == 0
+        deadline = time.monotonic() + 5
+        state = "?"
+        while time.monotonic() < deadline:
+            engine.containers.get(c.id)  # any later call collects finished monitors
+            try:
+                with open(f"/proc/{handle.monitor_pid}/stat") as f:
+                    state = f.read().rsplit(")", 1)[1].split()[0]
+            except FileNotFoundError:
+                state = "gone"
+                break
+            time.sleep(0.05)
+        assert state == "gone"
+        engine.containers.remove(c.id)
+    finally:
+        engine.close()

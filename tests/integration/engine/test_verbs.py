@@ -294,3 +294,29 @@ def test_network_modes_hostname_and_missing_target(dy: DY) -> None:
         assert p.returncode == 125 and "No such container: no-such-one" in p.stderr
         assert len(p.stderr.strip().splitlines()) == 1
     assert dy.out("ps", "-aq") == before
+
+
+def test_stop_kill_rm_of_a_running_rm_container_succeed(dy: DY) -> None:
+    """Its monitor removes a --rm container the moment it exits: stop, kill and rm -f must not
+    then report "No such container" (docker's succeed)."""
+    for verb in (["stop", "-t", "0"], ["kill"], ["rm", "-f"]):
+        cid = dy.out("run", "-d", "--rm", "busybox", "sleep", "100")
+        p = dy(*verb, cid, check=False)
+        assert p.returncode == 0 and p.stderr == "", (verb, p.stderr)
+    deadline = time.monotonic() + 5
+    while dy.out("ps", "-aq") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert dy.out("ps", "-aq") == ""
+
+
+def test_rm_f_of_a_restarting_container(dy: DY) -> None:
+    """A restarting container has no process (pid 0): rm -f must not signal pid 0, i.e. its own
+    process group (run in a session of its own here, so a regression cannot kill the tests)."""
+    dy("run", "-d", "--name", "flappy", "--restart", "always", "busybox", "false")
+    deadline = time.monotonic() + 10
+    while dy.out("inspect", "-f", "{{.State.Status}}", "flappy") != "restarting" and time.monotonic() < deadline:
+        time.sleep(0.02)
+    p = subprocess.run([*DOCKYARD, "--root", dy.root, "rm", "-f", "flappy"], capture_output=True, text=True,
+                       start_new_session=True, timeout=60)
+    assert (p.returncode, p.stdout.strip()) == (0, "flappy"), p.stderr
+    assert dy.out("ps", "-aq", "--filter", "name=flappy") == ""
