@@ -132,14 +132,21 @@ def _set_nonblock(fd: int) -> None:
     os.set_blocking(fd, False)
 
 
-def _read_go(fd: int) -> tuple[str, bool] | None:
-    """``go <cid> <needs_attach>`` from the starting process; None at EOF (nothing to start)."""
+def read_line(fd: int, chunk: int = 1) -> bytes:
+    """One line from a pipe (up to EOF).  ``chunk=1`` reads no further than the newline, for a
+    pipe that carries more afterwards (the status pipe)."""
     buf = b""
     while not buf.endswith(b"\n"):
-        chunk = os.read(fd, 256)
-        if not chunk:
+        data = os.read(fd, chunk)
+        if not data:
             break
-        buf += chunk
+        buf += data
+    return buf
+
+
+def _read_go(fd: int) -> tuple[str, bool] | None:
+    """``go <cid> <needs_attach>`` from the starting process; None at EOF (nothing to start)."""
+    buf = read_line(fd, 256)  # the starting process writes nothing after it
     os.close(fd)
     parts = buf.decode(errors="replace").split()
     if len(parts) != 3 or parts[0] != "go":

@@ -483,14 +483,8 @@ class ContainerService:
             monitor.go(c.id, needs_attach)
         except OSError:
             pass  # the monitor died (EPIPE): its status pipe gives EOF below, an error is raised
-        from .monitor import decode_status
-        line = b""
-        while not line.endswith(b"\n"):
-            chunk = os.read(r, 1)
-            if not chunk:
-                break
-            line += chunk
-        kind, num, msg = decode_status(line.decode(errors="replace"))
+        from .monitor import decode_status, read_line
+        kind, num, msg = decode_status(read_line(r).decode(errors="replace"))
         if kind != "ok":
             os.close(r)
             try:
