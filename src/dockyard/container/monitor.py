@@ -402,7 +402,10 @@ def _supervise(store: Store, cid: str, status_w: int | None, attach_in: int | No
             exit_code = 137
         c = svc.record_exit(c.id, exit_code, oom)
         if att is not None:  # its clients return now, the exit recorded
-            att.finish(exit_code)
+            try:
+                att.finish(exit_code)
+            except Exception:  # noqa: BLE001 - attach is never worth the exit path
+                pass
             att = None
         name = policy.get("Name") or "no"
         max_retry = int(policy.get("MaximumRetryCount") or 0)
@@ -584,6 +587,8 @@ def _pump(pid: int, console: int | None, out_r: int | None, err_r: int | None, l
 
 ATTACH_SOCK = "attach.sock"
 _CLIENT_LIMIT = 4 << 20  # output a client may lag behind before it is dropped
+_MAX_CLIENTS = 64  # more are refused (accepted and closed at once)
+_MAX_FRAME = 1 << 20  # a client frame announcing more is a broken client: dropped
 _STDIN_LIMIT = 1 << 16  # input waiting for the container before clients are no longer read
 _TIOCSWINSZ = 0x5414
 
@@ -642,6 +647,7 @@ class _Attach:
         self.pending = bytearray()  # client input the container has not read yet
         self.poller: select.poll | None = None
         self.console_mask = 0  # when stdin_dst is the pty: the pump's mask for it
+        self.paused = False  # not accepting for now (out of descriptors)
 
     def start(self, poller: select.poll, console: int | None) -> None:
         self.poller = poller
@@ -691,12 +697,28 @@ class _Attach:
         while True:
             try:
                 fd, _ = self.sock._accept()  # accept4(SOCK_CLOEXEC), a bare fd
-            except OSError:
+            except BlockingIOError:
                 return
+            except OSError:  # EMFILE and the like: the connection stays queued, the socket readable
+                self._pause_accepting()
+                return
+            if len(self.out) >= _MAX_CLIENTS:
+                os.close(fd)
+                continue
             os.set_blocking(fd, False)
             self.out[fd] = bytearray()
             self.inbuf[fd] = bytearray()
             self.poller.register(fd, self._mask(fd))
+
+    def _pause_accepting(self) -> None:
+        """Out of descriptors: stop polling the listening socket (it would stay readable: a busy
+        loop) until a client leaves."""
+        if self.poller is not None and self.listen_fd is not None and not self.paused:
+            try:
+                self.poller.unregister(self.listen_fd)
+                self.paused = True
+            except (KeyError, OSError):
+                pass
 
     def drop(self, fd: int) -> None:
         if self.poller is not None:
@@ -707,6 +729,9 @@ class _Attach:
         del self.out[fd]
         del self.inbuf[fd]
         os.close(fd)
+        if self.paused and self.poller is not None and self.listen_fd is not None:
+            self.paused = False
+            self.poller.register(self.listen_fd, select.POLLIN)
 
     def send(self, kind: int, data: bytes) -> None:
         """Output to every client, never blocking: what a client cannot take now waits (up to
@@ -757,6 +782,9 @@ class _Attach:
         buf += data
         while len(buf) >= 8:
             n = int.from_bytes(buf[4:8], "big")
+            if n > _MAX_FRAME or buf[0] not in (0, 1):
+                self.drop(fd)  # not our client's framing: its memory is not ours to give
+                return
             if len(buf) < 8 + n:
                 break
             kind, payload = buf[0], bytes(buf[8:8 + n])
@@ -810,6 +838,7 @@ class _Attach:
             else:
                 os.close(self.listen_fd)
             self.listen_fd = None
+            self.paused = False
             try:
                 os.unlink(self.path)
             except OSError:
@@ -827,13 +856,15 @@ class _Attach:
         self.poller = None
 
     def abandon(self) -> None:
-        """Something went wrong: no attach for this run any more (the container goes on)."""
-        self.stop_listening()
+        """Something went wrong: no attach for this run any more (the container goes on).  The
+        clients are dropped first, while the poller is known: a closed descriptor left registered
+        would make every poll return POLLNVAL at once (a busy loop)."""
         for fd in list(self.out):
             try:
                 self.drop(fd)
             except OSError:
                 pass
+        self.stop_listening()
 
     def finish(self, code: int) -> None:
         """The exit is recorded: each client gets its code (after what output it can still take;
@@ -861,7 +892,7 @@ def _write_until(fd: int, data: bytes, deadline: float) -> None:
             left = deadline - time.monotonic()
             if left <= 0:
                 return
-            select.select([], [fd], [], left)
+            _wait_writable(fd, left)
             continue
         view = view[n:]
 
@@ -881,9 +912,16 @@ def _write_all(fd: int, data: bytes) -> None:
         try:
             n = os.write(fd, view)
         except BlockingIOError:
-            select.select([], [fd], [], 1.0)
+            _wait_writable(fd, 1.0)
             continue
         view = view[n:]
+
+
+def _wait_writable(fd: int, timeout: float) -> None:
+    """poll, not select: select cannot take a descriptor >= 1024 (a monitor may have many clients)."""
+    p = select.poll()
+    p.register(fd, select.POLLOUT)
+    p.poll(int(timeout * 1000))
 
 
 def decode_status(line: str) -> tuple[str, int, str]:

@@ -177,3 +177,44 @@ def test_tty_attach_detach_keys(dy: DY) -> None:
     assert b"42" in out and b"read escape sequence" in out
     assert os.WEXITSTATUS(status) == 1  # docker's code for a detach
     assert dy.out("inspect", "-f", "{{.State.Running}}", "shell") == "true"  # detached, not stopped
+
+
+def test_detach_keys_are_data_without_a_tty(dy: DY) -> None:
+    """docker reads the detach sequence only from a tty: a -i container without -t gets the bytes."""
+    dy("run", "-d", "-i", "--name", "catnotty", "busybox", "cat")
+    a = Attached(dy, "catnotty", stdin=True)
+    assert a.p.stdin is not None
+    a.p.stdin.write(b"a\x10\x11b\n")
+    a.p.stdin.flush()
+    a.read_until(b"a\x10\x11b\n")
+    dy("kill", "catnotty")
+    assert a.finish() == 137 and b"read escape sequence" not in a.err
+
+
+def test_a_broken_client_is_dropped_and_others_are_served(dy: DY) -> None:
+    """A client announcing a huge frame (or a kind we do not know) is dropped: its data is not
+    buffered, the monitor does not spin, and other clients and the log go on."""
+    import socket
+    dy("run", "-d", "-i", "--name", "robust", "busybox", "sh", "-c", TICKER)
+    sock_path = _sock(dy, "robust")
+    bad = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    dirfd = os.open(os.path.dirname(sock_path), os.O_RDONLY)  # paths in test roots are long
+    try:
+        bad.connect(f"/proc/self/fd/{dirfd}/attach.sock")
+    finally:
+        os.close(dirfd)
+    bad.sendall(b"\x00\x00\x00\x00\xff\xff\xff\xf0" + b"x" * 65536)
+    bad.settimeout(1)
+    closed = False
+    deadline = time.monotonic() + 10
+    while not closed and time.monotonic() < deadline:
+        try:
+            closed = bad.recv(65536) == b""  # output until the monitor closes us
+        except OSError:
+            closed = True
+    bad.close()
+    assert closed
+    a = Attached(dy, "robust")
+    a.read_until(b"tick\n")
+    dy("exec", "robust", "touch", "/stop")
+    assert a.finish() == 7

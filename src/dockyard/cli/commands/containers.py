@@ -680,7 +680,8 @@ def cmd_attach(ctx: Context, p: Parsed) -> int:
         return 1
     stdin = bool(c.config.get("OpenStdin")) and not p.no_stdin
     ctx.close()  # nothing to keep open for the duration: the database is read again at the end
-    relay = Relay(sock, stdin=stdin, detach_keys=keys)
+    # docker reads the detach keys only from a tty's input; a pipe's bytes all go to the container
+    relay = Relay(sock, stdin=stdin, detach_keys=keys if tty else b"")
     _attach_signals(relay, c, tty, stdin, p.sig_proxy)
     try:
         with _RawTerminal(tty and stdin):
