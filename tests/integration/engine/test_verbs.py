@@ -320,3 +320,18 @@ def test_rm_f_of_a_restarting_container(dy: DY) -> None:
                        start_new_session=True, timeout=60)
     assert (p.returncode, p.stdout.strip()) == (0, "flappy"), p.stderr
     assert dy.out("ps", "-aq", "--filter", "name=flappy") == ""
+
+
+def test_logs_follow_survives_rotation(dy: DY) -> None:
+    """logs -f across many rotations: it follows the new file each time (it used to stop at the
+    first rename), in order, without repeating a line, until the container ends."""
+    dy("run", "-d", "--name", "rotor", "--log-opt", "max-size=20k", "--log-opt", "max-file=5", "busybox", "sh",
+       "-c", "sleep 1; for r in 1 2 3 4 5 6 7 8; do seq $((r*1000)) $((r*1000+999)); sleep 0.2; done; echo END")
+    p = dy("logs", "-f", "rotor", timeout=120)
+    lines = p.stdout.split()
+    assert lines[-1] == "END"
+    numbers = [int(x) for x in lines[:-1]]
+    assert numbers == sorted(set(numbers)) and numbers[-1] == 8999
+    for _ in range(10):  # plain logs while nothing rotates: what the kept files hold, in order
+        q = dy("logs", "rotor")
+        assert q.returncode == 0 and q.stdout.split()[-1] == "END"

@@ -469,23 +469,17 @@ def cmd_logs(ctx: Context, p: Parsed) -> int:
         target.write(text.encode())
         target.flush()
 
-    entries = []
-    for fname in log_files(path):
-        with open(fname, "rb") as f:
-            for line in f:
-                e = parse_line(line)
-                if e is not None:
-                    entries.append(e)
+    entries = _read_log_entries(path, log_files, parse_line)
     if tail >= 0:
         entries = entries[len(entries) - tail:] if tail else []
     for e in entries:
         emit(e)
     if not p.follow:
         return 0
-    # follow: read new lines appended to the current file until the container stops
-    try:
-        f = open(path, "rb")  # noqa: SIM115
-    except FileNotFoundError:
+    # follow: new lines of the current file until the container stops; the writer rotates by
+    # renaming the file away and starting a new one, seen here as the name's inode changing
+    f = _open_retrying(path)
+    if f is None:
         return 0
     f.seek(0, os.SEEK_END)
     pos = f.tell()
@@ -498,15 +492,17 @@ def cmd_logs(ctx: Context, p: Parsed) -> int:
                 emit(e)
             pos = f.tell()
             continue
-        f.seek(pos)
+        f.seek(pos)  # at the end of what was written (a partial record is read again later)
         try:
-            if os.path.getsize(path) < pos:  # rotated
-                f.close()
-                f = open(path, "rb")  # noqa: SIM115
-                pos = 0
-                continue
+            rotated = os.stat(path).st_ino != os.fstat(f.fileno()).st_ino
         except FileNotFoundError:
-            return 0
+            rotated = False  # between the rename and the new file: look again
+        if rotated:  # everything written to the old file before it moved has been read above
+            new = _open_retrying(path)
+            if new is not None:
+                f.close()
+                f, pos = new, 0
+                continue
         idle += 1
         if idle % 5 == 0:
             try:
@@ -520,6 +516,34 @@ def cmd_logs(ctx: Context, p: Parsed) -> int:
             except Exception:  # noqa: BLE001
                 return 0
         time.sleep(0.1)
+
+
+def _open_retrying(path: str, tries: int = 20) -> Any:
+    """Open the current log file; during a rotation its name is missing for a moment."""
+    for _ in range(tries):
+        try:
+            return open(path, "rb")  # noqa: SIM115
+        except FileNotFoundError:
+            time.sleep(0.005)
+    return None
+
+
+def _read_log_entries(path: str, log_files: Any, parse_line: Any) -> list[Any]:
+    """Every record of the log files, oldest first; read again when a rotation moved a file
+    away under us (a record is then neither lost nor repeated)."""
+    for _ in range(20):
+        entries = []
+        try:
+            for fname in log_files(path):
+                with open(fname, "rb") as f:
+                    for line in f:
+                        e = parse_line(line)
+                        if e is not None:
+                            entries.append(e)
+            return entries
+        except FileNotFoundError:
+            time.sleep(0.005)
+    return entries
 
 
 # --- exec -------------------------------------------------------------------------------------
