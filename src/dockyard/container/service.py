@@ -375,7 +375,8 @@ class ContainerService:
         upper = os.path.join(self.store.container_dir(c.id), "upper")
         return read_merged_file([upper, *ImageStore(self.store).lowerdirs(c.image_id)], path)
 
-    def prepare_start(self, c: Container) -> tuple[dict[str, Any], bool]:
+    def prepare_start(self, c: Container, console_size: tuple[int, int] | None = None
+                      ) -> tuple[dict[str, Any], bool]:
         """Before each (re)start: allocate the network (a busy host port fails here, before anything
         runs) and write the bundle's config.json.  Returns the spec and whether the monitor must
         plumb the network from the runtime's ``on_created`` hook."""
@@ -385,12 +386,13 @@ class ContainerService:
         # on_created hook (it only recorded the namespace, which nothing reads for "none")
         needs_attach = plan.needs_attach and (c.host_config.get("NetworkMode") or "default") != "none"
         try:
-            return self.write_spec(c, netns=plan.netns), needs_attach
+            return self.write_spec(c, netns=plan.netns, console_size=console_size), needs_attach
         except BaseException:
             netsetup.release(self.store.root, c.id)
             raise
 
-    def write_spec(self, c: Container, *, netns: str | None = None) -> dict[str, Any]:
+    def write_spec(self, c: Container, *, netns: str | None = None, console_size: tuple[int, int] | None = None
+                   ) -> dict[str, Any]:
         from ..runtime.spec import SpecOptions, build_spec, resolve_user
         cfg, hc = c.config, c.host_config
         uid, gid, groups = resolve_user(cfg.get("User") or "", lambda p: self.read_rootfs_file(c, p))
@@ -415,6 +417,7 @@ class ContainerService:
         opts = SpecOptions(
             args=args, env=list(cfg.get("Env") or []), cwd=cfg.get("WorkingDir") or "/", uid=uid, gid=gid,
             additional_gids=groups, hostname=cfg.get("Hostname") or c.id[:12], tty=bool(cfg.get("Tty")),
+            console_size=console_size,
             read_only=bool(hc.get("ReadonlyRootfs")), memory=mem or None,
             memory_swap=(swap if swap else None), cpus=(hc.get("NanoCpus") or 0) / 1e9 or None,
             pids_limit=hc.get("PidsLimit") if (hc.get("PidsLimit") or 0) > 0 else None,
@@ -463,7 +466,7 @@ class ContainerService:
                 return StartHandle(c.id, c.pid, c.monitor_pid, None)
             if c.status in ("removing", "dead"):
                 raise Conflict(f"container {c.id[:12]} is marked for removal and cannot be started")
-            _, needs_attach = self.prepare_start(c)
+            _, needs_attach = self.prepare_start(c, _terminal_size() if attach and c.config.get("Tty") else None)
             with self.db.tx() as t:
                 t.execute("UPDATE containers SET manual_stop=0, error='' WHERE id=?", (c.id,))
         except BaseException:
@@ -891,3 +894,15 @@ def _resolv_conf(dns: Sequence[str]) -> str:
     if "nameserver" not in text:
         text += "\nnameserver 8.8.8.8\nnameserver 8.8.4.4"
     return text.strip() + "\n"
+
+
+def _terminal_size() -> tuple[int, int] | None:
+    """(rows, columns) of this process's terminal, for a tty container it attaches to."""
+    for fd in (0, 1, 2):
+        try:
+            size = os.get_terminal_size(fd)
+        except OSError:
+            continue
+        if size.lines and size.columns:
+            return size.lines, size.columns
+    return None

@@ -65,6 +65,7 @@ class SpecOptions(Record, frozen=True):
     additional_gids: tuple[int, ...] = ()
     hostname: str = ""
     tty: bool = False
+    console_size: tuple[int, int] | None = None  # (height, width) of the attached terminal
     read_only: bool = False
     memory: int | None = None
     memory_swap: int | None = None
@@ -167,6 +168,8 @@ def build_spec(opts: SpecOptions, *, rootfs: str) -> dict[str, Any]:
 
     process: dict[str, Any] = {
         "terminal": opts.tty,
+        **({"consoleSize": {"height": opts.console_size[0], "width": opts.console_size[1]}}
+           if opts.tty and opts.console_size else {}),
         "user": {"uid": opts.uid, "gid": opts.gid,
                  **({"additionalGids": list(opts.additional_gids)} if opts.additional_gids else {})},
         "args": args,

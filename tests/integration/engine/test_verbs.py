@@ -335,3 +335,33 @@ def test_logs_follow_survives_rotation(dy: DY) -> None:
     for _ in range(10):  # plain logs while nothing rotates: what the kept files hold, in order
         q = dy("logs", "rotor")
         assert q.returncode == 0 and q.stdout.split()[-1] == "END"
+
+
+@pytest.mark.parametrize("runtime", ["native", "runc"])
+def test_run_it_has_the_terminal_size_from_the_start(dy: DY, runtime: str) -> None:
+    """The first thing a -it program sees is the caller's window size (process.consoleSize),
+    not 0x0 until the monitor copies it (busybox `stty size` failed then)."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+    if runtime == "runc" and not os.path.exists("/usr/sbin/runc") and not os.path.exists("/usr/bin/runc"):
+        pytest.skip("runc is not installed (apt-get install runc)")
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(DOCKYARD[0], [*DOCKYARD, "--root", dy.root, "run", "-it", "--rm", "--runtime", runtime, "busybox",
+                               "stty", "size"])
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 111, 0, 0))
+    out = b""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(fd)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0 and out.split() == [b"33", b"111"], out

@@ -26,6 +26,7 @@ _PRESERVED = linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEXEC
 TIOCGPTN = 0x80045430
 TIOCSPTLCK = 0x40045431
 TIOCGPTPEER = 0x5441
+TIOCSWINSZ = 0x5414
 
 
 class HostCgroup(Record):
@@ -219,6 +220,12 @@ def setup_console(ctx: InitContext) -> None:
         return
     master, slave, name = open_pty(secure_join(ctx.rootfs, "/dev/pts/ptmx"))
     ctx.console_master, ctx.console_slave = master, slave
+    size = (ctx.spec.get("process") or {}).get("consoleSize")
+    if size:  # the size is right before the program starts (the monitor only follows changes)
+        import fcntl
+        import struct
+        fcntl.ioctl(slave, TIOCSWINSZ, struct.pack("HHHH", int(size.get("height", 0)), int(size.get("width", 0)),
+                                                   0, 0))
     console = secure_join(ctx.rootfs, "/dev/console")
     _make_mountpoint(console, False)
     linux.mount(os.path.join(secure_join(ctx.rootfs, "/dev/pts"), name), console, None, linux.MS_BIND)
