@@ -108,7 +108,15 @@ def test_sig_proxy_forwards_sigint(dy: DY) -> None:
     dy("run", "-d", "--name", "trapper", "busybox", "sh", "-c",
        "trap 'echo caught; exit 3' INT; echo ready; while :; do sleep 0.1; done")
     a = Attached(dy, "trapper")
-    dy("exec", "trapper", "sh", "-c", "echo attached > /proc/1/fd/1")  # a line through the attach
+    # a line through the attach, once it is connected (attach shows only output from then on):
+    # repeated until the client has seen one, however long the client took to start
+    for _ in range(60):
+        dy("exec", "trapper", "sh", "-c", "echo attached > /proc/1/fd/1")
+        try:
+            a.read_until(b"attached\n", limit=0.5)
+            break
+        except AssertionError:
+            continue
     a.read_until(b"attached\n")
     a.p.send_signal(2)
     assert a.finish() == 3
