@@ -278,20 +278,10 @@ class DirWriter:
         return os.path.exists(self._path(name))
 
     def _write(self, name: str, fill: Callable[[BinaryIO], None]) -> None:
+        from .atomic import write_file_atomically
         path = self._path(name)
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                fill(cast(BinaryIO, f))
-            os.chmod(tmp, 0o644)
-            os.rename(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            raise
+        write_file_atomically(path, fill, durable=False)  # staged: the layout is committed as a whole
 
     def add_bytes(self, name: str, data: bytes) -> None:
         def fill(f: BinaryIO) -> None:

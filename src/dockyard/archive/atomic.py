@@ -9,16 +9,20 @@ from collections.abc import Callable
 from typing import BinaryIO
 
 
-def write_file_atomically(path: str, write: Callable[[BinaryIO], None], *, mode: int = 0o644) -> None:
-    """Call ``write`` on a temporary file next to ``path``, fsync it and rename it over ``path``;
-    on any failure remove the temporary file (an existing ``path`` is left untouched)."""
+def write_file_atomically(path: str, write: Callable[[BinaryIO], None], *, mode: int = 0o644,
+                          durable: bool = True) -> None:
+    """Call ``write`` on a temporary file next to ``path``, fsync it (unless not ``durable``: files
+    staged for a later commit) and rename it over ``path``; on any failure remove the temporary
+    file (an existing ``path`` is left untouched).  The temporary file is private (0600) until
+    it gets ``mode``."""
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                os.fsync(f.fileno())
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, mode & ~umask)

@@ -12,7 +12,7 @@ from _json import encode_basestring as _json_str  # the C encoder: json would dr
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    pass
 
 DEFAULT_MAX_SIZE = 20 * 1024 * 1024
 DEFAULT_MAX_FILE = 5
@@ -141,13 +141,24 @@ def parse_line(line: bytes) -> LogEntry | None:
         return None
 
 
-def read_entries(path: str) -> Iterator[LogEntry]:
-    for fname in log_files(path):
-        with open(fname, "rb") as f:
-            for line in f:
-                e = parse_line(line)
-                if e is not None:
-                    yield e
+def read_entries(path: str) -> list[LogEntry]:
+    """Every record of the container's log files, oldest first.  Read again when a rotation
+    moves a file away meanwhile (a record is then neither lost nor repeated)."""
+    import time
+    entries: list[LogEntry] = []
+    for _ in range(20):
+        entries = []
+        try:
+            for fname in log_files(path):
+                with open(fname, "rb") as f:
+                    for line in f:
+                        e = parse_line(line)
+                        if e is not None:
+                            entries.append(e)
+            return entries
+        except FileNotFoundError:
+            time.sleep(0.005)
+    return entries
 
 
 def total_size(path: str) -> int:

@@ -179,6 +179,19 @@ def allocate_ports(c: sqlite3.Connection, container_id: str, container_ip: str,
 
 # --- prepare -------------------------------------------------------------------------------------
 
+def check_options(opts: AttachOptions, *, on_default_bridge: bool) -> None:
+    """docker's refusals before anything is allocated: aliases and a fixed IP only on user
+    networks, ``--add-host`` values well formed."""
+    if on_default_bridge:
+        if opts.aliases:
+            raise InvalidArgument("network-scoped alias is supported only for containers in user "
+                                  "defined networks")
+        if opts.ip:
+            raise InvalidArgument("user specified IP address is supported on user defined networks only")
+    for spec in opts.extra_hosts:
+        etcfiles.parse_extra_host(spec)
+
+
 def prepare(conn: sqlite3.Connection, config: NetConfig, root: str, container_id: str,
             opts: AttachOptions) -> bool:
     """``NetworkService.prepare`` for ``none``, ``host`` and the default bridge, when the container
@@ -194,13 +207,7 @@ def prepare(conn: sqlite3.Connection, config: NetConfig, root: str, container_id
         if len(found) != 1 or found[0].driver != "bridge" or not found[0].builtin:
             return False
         mode, primary = "bridge", found[0]
-        if opts.aliases:
-            raise InvalidArgument("network-scoped alias is supported only for containers in user "
-                                  "defined networks")
-        if opts.ip:
-            raise InvalidArgument("user specified IP address is supported on user defined networks only")
-    for spec in opts.extra_hosts:
-        etcfiles.parse_extra_host(spec)
+    check_options(opts, on_default_bridge=primary is not None)
     other_links, allocated = conn.execute(
         "SELECT (SELECT count(*) FROM net_links WHERE container_id=?1 AND network_id<>?2),"
         " EXISTS(SELECT 1 FROM net_endpoints WHERE container_id=?1)"

@@ -200,14 +200,7 @@ class NetworkService:
         if mode == "container":
             return self._prepare_joined(container_id, opts)
         primary: Network | None = self.get(opts.network) if mode == "bridge" else None
-        if primary is not None and not primary.user_defined:
-            if opts.aliases:
-                raise InvalidArgument("network-scoped alias is supported only for containers in user "
-                                      "defined networks")
-            if opts.ip:
-                raise InvalidArgument("user specified IP address is supported on user defined networks only")
-        for spec in opts.extra_hosts:
-            etcfiles.parse_extra_host(spec)
+        fastpath.check_options(opts, on_default_bridge=primary is not None and not primary.user_defined)
         if store.endpoints_of(self.conn, container_id) or store.ports_of(self.conn, container_id):
             self.release(container_id)  # a restart without a stop in between
         with store.tx(self.conn) as c:

@@ -12,9 +12,8 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, BinaryIO
 
 from ..errors import InvalidArgument
 from ._auth import Credentials
@@ -61,21 +60,13 @@ def save(doc: dict[str, Any], path: str | None = None) -> None:
     path = path or default_path()
     directory = os.path.dirname(path) or "."
     os.makedirs(directory, mode=0o700, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".config.json.")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w") as f:
-            json.dump(doc, f, indent="\t")
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.rename(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    from ..archive.atomic import write_file_atomically
+    data = (json.dumps(doc, indent="\t") + "\n").encode()
+
+    def write(f: BinaryIO) -> None:
+        f.write(data)
+
+    write_file_atomically(path, write, mode=0o600)  # mkstemp's 0600 from the first byte
 
 
 def _helper_for(doc: dict[str, Any], key: str) -> str | None:

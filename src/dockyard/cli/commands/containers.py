@@ -145,6 +145,19 @@ class _RawTerminal:
             termios.tcsetattr(0, termios.TCSADRAIN, self.saved)
 
 
+def _proxy_signals(pid: int) -> None:
+    """--sig-proxy: the signals a user sends the CLI go to the container's process (no tty)."""
+    import _signal as signal  # type: ignore[import-not-found]  # the C module: signal imports enum
+
+    def forward(signum: int, _frame: Any) -> None:
+        try:
+            os.kill(pid, signum)
+        except OSError:
+            pass
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2):
+        signal.signal(s, forward)
+
+
 def _attached(ctx: Context, cid: str, stdin: bool, tty: bool, sig_proxy: bool = True, monitor: Any = None,
               remove_on_failure: bool = False) -> int:
     import _signal as signal  # type: ignore[import-not-found]  # the C module: signal imports enum
@@ -155,13 +168,7 @@ def _attached(ctx: Context, cid: str, stdin: bool, tty: bool, sig_proxy: bool = 
         _remove_quietly(svc, cid, remove_on_failure)
         raise
     if sig_proxy and not tty:
-        def forward(signum: int, _frame: Any) -> None:
-            try:
-                os.kill(handle.pid, signum)
-            except OSError:
-                pass
-        for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2):
-            signal.signal(s, forward)
+        _proxy_signals(handle.pid)
     if tty and stdin and os.isatty(0):
         def resized(_signum: int, _frame: Any) -> None:
             try:
@@ -439,7 +446,7 @@ def _image_size(ctx: Context, image_id: str) -> int:
 # --- logs -------------------------------------------------------------------------------------
 
 def cmd_logs(ctx: Context, p: Parsed) -> int:
-    from ...container.logs import log_files, parse_line
+    from ...container.logs import parse_line, read_entries
     from ...units import parse_timestamp
     from ..output import parse_time
     svc = ctx.engine.containers
@@ -469,7 +476,7 @@ def cmd_logs(ctx: Context, p: Parsed) -> int:
         target.write(text.encode())
         target.flush()
 
-    entries = _read_log_entries(path, log_files, parse_line)
+    entries: list[Any] = read_entries(path)
     if tail >= 0:
         entries = entries[len(entries) - tail:] if tail else []
     for e in entries:
@@ -526,24 +533,6 @@ def _open_retrying(path: str, tries: int = 20) -> Any:
         except FileNotFoundError:
             time.sleep(0.005)
     return None
-
-
-def _read_log_entries(path: str, log_files: Any, parse_line: Any) -> list[Any]:
-    """Every record of the log files, oldest first; read again when a rotation moved a file
-    away under us (a record is then neither lost nor repeated)."""
-    for _ in range(20):
-        entries = []
-        try:
-            for fname in log_files(path):
-                with open(fname, "rb") as f:
-                    for line in f:
-                        e = parse_line(line)
-                        if e is not None:
-                            entries.append(e)
-            return entries
-        except FileNotFoundError:
-            time.sleep(0.005)
-    return entries
 
 
 # --- exec -------------------------------------------------------------------------------------
@@ -728,13 +717,7 @@ def cmd_attach(ctx: Context, p: Parsed) -> int:
 def _attach_signals(relay: Any, c: Any, tty: bool, stdin: bool, sig_proxy: bool) -> None:
     import _signal as signal  # type: ignore[import-not-found]  # the C module: signal imports enum
     if sig_proxy and not tty:
-        def forward(signum: int, _frame: Any) -> None:
-            try:
-                os.kill(c.pid, signum)
-            except OSError:
-                pass
-        for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2):
-            signal.signal(s, forward)
+        _proxy_signals(c.pid)
     if tty and os.isatty(1):
         relay.send_winsize(1)
         signal.signal(signal.SIGWINCH, lambda *_: relay.send_winsize(1))
